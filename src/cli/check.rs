@@ -1,0 +1,37 @@
+//! `trawl check`: validate config and rules; exit 0 when valid, 2 with one line per problem.
+
+use std::path::Path;
+
+use super::exit;
+use crate::config::{Config, ConfigError};
+use crate::rules::{RuleSet, RulesError};
+
+pub fn run(config: &Path) -> anyhow::Result<u8> {
+    let cfg = match Config::load(config) {
+        Ok(cfg) => cfg,
+        Err(e @ (ConfigError::Invalid(_) | ConfigError::Read { .. })) => {
+            eprintln!("{e}");
+            return Ok(exit::USAGE);
+        }
+    };
+    match RuleSet::load(&cfg.rules.paths) {
+        Ok(rules) => {
+            let keywords: usize =
+                rules.rules.iter().map(|r| r.any.len() + r.all.iter().map(Vec::len).sum::<usize>() + r.not.len()).sum();
+            println!(
+                "ok: {} ({} sources), {} rule files, {} rules, {} keywords",
+                cfg.path.display(),
+                cfg.sources.len(),
+                rules.files.len(),
+                rules.rules.len(),
+                keywords
+            );
+            Ok(exit::OK)
+        }
+        Err(e @ (RulesError::Invalid(_) | RulesError::NoFiles { .. })) => {
+            eprintln!("{e}");
+            Ok(exit::USAGE)
+        }
+        Err(e) => Err(e.into()),
+    }
+}

@@ -1,0 +1,93 @@
+//! The command line: argument parsing (clap derive) and one file per subcommand.
+//!
+//! [`run`] dispatches a parsed [`Cli`] and returns the process exit code; errors that mean "bad
+//! usage or invalid config/rules" are [`UsageError`]s and map to exit code 2.
+
+mod check;
+mod hits;
+mod once;
+mod rules_test;
+pub mod table;
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+/// Exit codes, as documented in README.md.
+pub mod exit {
+    /// Success.
+    pub const OK: u8 = 0;
+    /// A runtime failure (a source failed, the database is unreachable, …).
+    pub const FAILURE: u8 = 1;
+    /// Bad usage or an invalid config or rule file.
+    pub const USAGE: u8 = 2;
+}
+
+/// trawl: watches public feeds and sites, matches keyword rules, keeps every hit with its evidence.
+#[derive(Debug, Parser)]
+#[command(name = "trawl", version, about, max_term_width = 100)]
+pub struct Cli {
+    /// Config file [default: $TRAWL_CONFIG, then config/trawl.toml]
+    #[arg(short, long, global = true, env = "TRAWL_CONFIG", value_name = "CONFIG")]
+    pub config: Option<PathBuf>,
+    /// Log line format on stderr
+    #[arg(long, global = true, value_enum, default_value_t = LogFormat::Text)]
+    pub log_format: LogFormat,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// How log lines are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Poll every source (or the named ones) now, once, then exit
+    Once(once::Args),
+    /// Validate the config and the rule files
+    Check,
+    /// Query and review hits
+    #[command(subcommand)]
+    Hits(hits::HitsCommand),
+    /// Work with rules
+    #[command(subcommand)]
+    Rules(rules_test::RulesCommand),
+}
+
+/// Bad usage, or an invalid config or rule file: exit code 2.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct UsageError(pub String);
+
+/// Runs the parsed command; returns the exit code.
+pub fn run(cli: Cli) -> anyhow::Result<u8> {
+    let config_path = crate::config::resolve_path(cli.config);
+    match cli.command {
+        Command::Once(args) => once::run(&config_path, args),
+        Command::Check => check::run(&config_path),
+        Command::Hits(cmd) => hits::run(&config_path, cmd),
+        Command::Rules(cmd) => rules_test::run(&config_path, cmd),
+    }
+}
+
+/// Loads the config, mapping invalid config to a [`UsageError`].
+pub(crate) fn load_config(path: &std::path::Path) -> anyhow::Result<crate::config::Config> {
+    crate::config::Config::load(path).map_err(|e| UsageError(e.to_string()).into())
+}
+
+/// Loads the rules of `cfg`, mapping invalid rules to a [`UsageError`].
+pub(crate) fn load_rules(cfg: &crate::config::Config) -> anyhow::Result<crate::rules::RuleSet> {
+    crate::rules::RuleSet::load(&cfg.rules.paths).map_err(|e| UsageError(e.to_string()).into())
+}
+
+/// Output formats shared by listing commands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    Table,
+    Json,
+    Csv,
+}

@@ -1,0 +1,129 @@
+//! Loading and validating `trawl.toml`.
+//!
+//! The file is parsed once into raw, span-carrying structs ([`raw`]) and then checked as a whole
+//! into a [`Config`] ([`validate`]). Every problem is reported as `path:line:col: message`; nothing
+//! after this module re-checks the config. Relative paths resolve against the config file's folder.
+
+mod raw;
+mod validate;
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use crate::diag::{Diagnostic, Diagnostics};
+
+/// The default config path when neither `-c` nor `$TRAWL_CONFIG` is given.
+pub const DEFAULT_PATH: &str = "config/trawl.toml";
+
+/// A validated configuration.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// The file this was loaded from.
+    pub path: PathBuf,
+    pub storage: Storage,
+    pub fetch: Fetch,
+    pub rules: Rules,
+    pub sources: Vec<Source>,
+}
+
+/// Where the database and the evidence archive live.
+#[derive(Debug, Clone)]
+pub struct Storage {
+    pub database: PathBuf,
+    pub archive: PathBuf,
+}
+
+/// How trawl fetches pages.
+#[derive(Debug, Clone)]
+pub struct Fetch {
+    pub user_agent: String,
+    pub timeout: Duration,
+    pub concurrency: usize,
+    /// Responses larger than this are cut off and the poll fails.
+    pub max_bytes: u64,
+    pub max_redirects: usize,
+}
+
+/// Where rule files are found.
+#[derive(Debug, Clone)]
+pub struct Rules {
+    /// Glob patterns, already resolved against the config folder.
+    pub paths: Vec<String>,
+}
+
+/// What a source publishes and so how it is read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SourceKind {
+    /// RSS 0.9x/1.0/2.0, Atom or JSON Feed.
+    Feed,
+}
+
+impl SourceKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SourceKind::Feed => "feed",
+        }
+    }
+}
+
+/// One watched URL.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Source {
+    pub name: String,
+    pub kind: SourceKind,
+    pub url: url::Url,
+    pub tags: Vec<String>,
+}
+
+/// Why a config could not be loaded.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// The file could not be read at all.
+    #[error("cannot read config '{path}': {source} (pass another file with -c or set $TRAWL_CONFIG)")]
+    Read { path: PathBuf, source: std::io::Error },
+    /// The file was read but is invalid; one diagnostic per problem.
+    #[error("{0}")]
+    Invalid(Diagnostics),
+}
+
+impl Config {
+    /// Reads and validates the config at `path`.
+    pub fn load(path: &Path) -> Result<Config, ConfigError> {
+        let text =
+            std::fs::read_to_string(path).map_err(|source| ConfigError::Read { path: path.to_path_buf(), source })?;
+        Self::parse(path, &text)
+    }
+
+    /// Validates `text` as if it had been read from `path`.
+    pub fn parse(path: &Path, text: &str) -> Result<Config, ConfigError> {
+        let raw: raw::RawConfig = toml::from_str(text)
+            .map_err(|e| ConfigError::Invalid(Diagnostics(vec![crate::diag::from_toml(path, text, &e)])))?;
+        validate::validate(path, text, raw).map_err(ConfigError::Invalid)
+    }
+
+    /// The folder relative paths in this config resolve against.
+    pub fn base_dir(&self) -> &Path {
+        base_dir(&self.path)
+    }
+
+    /// Finds a source by name.
+    pub fn source(&self, name: &str) -> Option<&Source> {
+        self.sources.iter().find(|s| s.name == name)
+    }
+}
+
+fn base_dir(path: &Path) -> &Path {
+    match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    }
+}
+
+/// Resolves the config path: `-c`, then `$TRAWL_CONFIG` (clap reads it), then the default.
+pub fn resolve_path(flag: Option<PathBuf>) -> PathBuf {
+    flag.unwrap_or_else(|| PathBuf::from(DEFAULT_PATH))
+}
+
+pub(crate) fn diag(path: &Path, text: &str, span: std::ops::Range<usize>, msg: impl Into<String>) -> Diagnostic {
+    Diagnostic::at(path, text, Some(span), msg)
+}

@@ -1,0 +1,50 @@
+//! The config file as written: serde structs that keep the spans of values needing checks.
+
+use serde::Deserialize;
+use toml::Spanned;
+
+#[derive(Debug, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct RawConfig {
+    #[serde(default)]
+    pub storage: RawStorage,
+    #[serde(default)]
+    pub fetch: RawFetch,
+    #[serde(default)]
+    pub rules: RawRules,
+    #[serde(default)]
+    pub source: Vec<RawSource>,
+}
+
+#[derive(Debug, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct RawStorage {
+    pub database: Option<Spanned<String>>,
+    pub archive: Option<Spanned<String>>,
+}
+
+#[derive(Debug, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct RawFetch {
+    pub user_agent: Option<Spanned<String>>,
+    pub timeout: Option<Spanned<String>>,
+    pub concurrency: Option<Spanned<i64>>,
+    pub max_bytes: Option<Spanned<i64>>,
+    pub max_redirects: Option<Spanned<i64>>,
+}
+
+#[derive(Debug, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct RawRules {
+    pub paths: Option<Vec<Spanned<String>>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawSource {
+    pub name: Spanned<String>,
+    pub kind: Spanned<String>,
+    pub url: Spanned<String>,
+    #[serde(default)]
+    pub tags: Vec<String>,
+}

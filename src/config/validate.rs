@@ -1,0 +1,133 @@
+//! Turns a [`RawConfig`] into a [`Config`], collecting every problem instead of stopping at the first.
+
+use std::collections::HashMap;
+use std::path::Path;
+use std::time::Duration;
+
+use toml::Spanned;
+
+use super::raw::{RawConfig, RawFetch, RawSource};
+use super::{Config, Fetch, Rules, Source, SourceKind, Storage, diag};
+use crate::diag::{Diagnostic, Diagnostics};
+
+struct Checker<'a> {
+    path: &'a Path,
+    text: &'a str,
+    problems: Vec<Diagnostic>,
+}
+
+impl Checker<'_> {
+    fn err<T>(&mut self, span: std::ops::Range<usize>, msg: impl Into<String>) -> Option<T> {
+        self.problems.push(diag(self.path, self.text, span, msg));
+        None
+    }
+
+    fn duration(&mut self, value: &Option<Spanned<String>>, default: Duration) -> Duration {
+        let Some(v) = value else { return default };
+        match humantime::parse_duration(v.get_ref()) {
+            Ok(d) if !d.is_zero() => d,
+            _ => self
+                .err(v.span(), format!("invalid duration '{}': write it like \"30s\", \"5m\" or \"2h\"", v.get_ref()))
+                .unwrap_or(default),
+        }
+    }
+
+    fn positive(&mut self, value: &Option<Spanned<i64>>, key: &str, default: u64) -> u64 {
+        let Some(v) = value else { return default };
+        match u64::try_from(*v.get_ref()) {
+            Ok(n) if n > 0 => n,
+            _ => self
+                .err(v.span(), format!("'{key}' must be a positive whole number, not {}", v.get_ref()))
+                .unwrap_or(default),
+        }
+    }
+}
+
+pub fn validate(path: &Path, text: &str, raw: RawConfig) -> Result<Config, Diagnostics> {
+    let mut c = Checker { path, text, problems: Vec::new() };
+    let base = super::base_dir(path);
+    let resolve =
+        |s: &Option<Spanned<String>>, default: &str| base.join(s.as_ref().map_or(default, |v| v.get_ref().as_str()));
+    let storage = Storage {
+        database: resolve(&raw.storage.database, "data/trawl.db"),
+        archive: resolve(&raw.storage.archive, "data/archive"),
+    };
+    let fetch = fetch(&mut c, &raw.fetch);
+    let rules = Rules {
+        paths: match &raw.rules.paths {
+            None => vec![base.join("rules/*.toml").to_string_lossy().into_owned()],
+            Some(globs) => globs.iter().filter_map(|g| rule_glob(&mut c, base, g)).collect(),
+        },
+    };
+    let sources = sources(&mut c, &raw.source);
+    if c.problems.is_empty() {
+        Ok(Config { path: path.to_path_buf(), storage, fetch, rules, sources })
+    } else {
+        Err(Diagnostics(c.problems))
+    }
+}
+
+fn fetch(c: &mut Checker, raw: &RawFetch) -> Fetch {
+    let user_agent = match &raw.user_agent {
+        Some(ua) if ua.get_ref().trim().is_empty() => c
+            .err(ua.span(), "'user_agent' must not be empty: sites should be able to tell who is reading")
+            .unwrap_or_default(),
+        Some(ua) => ua.get_ref().clone(),
+        None => crate::fetch::DEFAULT_USER_AGENT.to_string(),
+    };
+    Fetch {
+        user_agent,
+        timeout: c.duration(&raw.timeout, Duration::from_secs(30)),
+        concurrency: c.positive(&raw.concurrency, "concurrency", 4) as usize,
+        max_bytes: c.positive(&raw.max_bytes, "max_bytes", 10 * 1024 * 1024),
+        max_redirects: c.positive(&raw.max_redirects, "max_redirects", 10) as usize,
+    }
+}
+
+fn rule_glob(c: &mut Checker, base: &Path, g: &Spanned<String>) -> Option<String> {
+    let full = base.join(g.get_ref()).to_string_lossy().into_owned();
+    match glob::Pattern::new(&full) {
+        Ok(_) => Some(full),
+        Err(e) => c.err(g.span(), format!("invalid glob '{}': {e}", g.get_ref())),
+    }
+}
+
+fn sources(c: &mut Checker, raw: &[RawSource]) -> Vec<Source> {
+    let mut seen: HashMap<&str, usize> = HashMap::new();
+    let mut out = Vec::new();
+    for s in raw {
+        let name = s.name.get_ref().trim();
+        if name.is_empty() {
+            c.err::<()>(s.name.span(), "source 'name' must not be empty");
+            continue;
+        }
+        if let Some(first) = seen.insert(name, s.name.span().start) {
+            let (line, _) = crate::diag::line_col(c.text, first);
+            c.err::<()>(s.name.span(), format!("duplicate source name '{name}' (first defined on line {line})"));
+        }
+        let kind = match s.kind.get_ref().as_str() {
+            "feed" => Some(SourceKind::Feed),
+            other => c.err(s.kind.span(), format!("unknown source kind '{other}': expected \"feed\"")),
+        };
+        let url = parse_url(c, &s.url);
+        if let (Some(kind), Some(url)) = (kind, url) {
+            out.push(Source { name: name.to_string(), kind, url, tags: s.tags.clone() });
+        }
+    }
+    out
+}
+
+fn parse_url(c: &mut Checker, raw: &Spanned<String>) -> Option<url::Url> {
+    match url::Url::parse(raw.get_ref().trim()) {
+        Ok(u) if matches!(u.scheme(), "http" | "https") && u.host().is_some() => Some(u),
+        Ok(u) => c.err(
+            raw.span(),
+            format!(
+                "bad URL '{}': only http:// and https:// URLs with a host can be watched (got scheme '{}')",
+                raw.get_ref(),
+                u.scheme()
+            ),
+        ),
+        Err(e) => c.err(raw.span(), format!("bad URL '{}': {e}", raw.get_ref())),
+    }
+}

@@ -1,0 +1,105 @@
+//! Text normalisation for matching: NFKC plus lower case, with a map back to the original text.
+//!
+//! Keywords and post text are normalised the same way, so full-width `ＡＢＣ１２３` matches `abc123`
+//! and `Trawl` matches `TRAWL`. The matcher runs over the normalised text; [`Normalized::span`]
+//! turns a match back into a byte span of the original text, which is what hits record.
+
+use unicode_normalization::UnicodeNormalization;
+use unicode_normalization::char::is_combining_mark;
+
+/// Normalised text and, for each of its bytes, the original byte range it came from.
+#[derive(Debug, Clone)]
+pub struct Normalized {
+    /// The normalised text the automaton searches.
+    pub text: String,
+    /// `origin[i]` = (start, end) in the original text of the cluster that produced byte `i`.
+    origin: Vec<(u32, u32)>,
+}
+
+impl Normalized {
+    /// Maps a byte range of the normalised text to the byte range of the original text.
+    pub fn span(&self, start: usize, end: usize) -> (usize, usize) {
+        let s = self.origin[start].0 as usize;
+        let e = self.origin[end - 1].1 as usize;
+        (s, e)
+    }
+}
+
+/// Normalises one keyword (no offset map needed).
+pub fn normalize_keyword(keyword: &str) -> String {
+    normalize(keyword).text
+}
+
+/// Normalises `text`, NFKC and lower case, cluster by cluster so each output byte maps back.
+///
+/// A cluster is a character with the combining marks that follow it, so `e` + U+0301 composes to
+/// `é` exactly as whole-string NFKC would.
+pub fn normalize(text: &str) -> Normalized {
+    let mut out = String::with_capacity(text.len());
+    let mut origin = Vec::with_capacity(text.len());
+    let mut iter = text.char_indices().peekable();
+    while let Some((start, c)) = iter.next() {
+        let mut end = start + c.len_utf8();
+        while let Some(&(i, m)) = iter.peek() {
+            if !is_combining_mark(m) {
+                break;
+            }
+            end = i + m.len_utf8();
+            iter.next();
+        }
+        let before = out.len();
+        push_folded(&text[start..end], &mut out);
+        origin.resize(out.len(), (start as u32, end as u32));
+        debug_assert!(out.len() >= before);
+    }
+    Normalized { text: out, origin }
+}
+
+fn push_folded(cluster: &str, out: &mut String) {
+    if cluster.is_ascii() {
+        out.extend(cluster.chars().map(|c| c.to_ascii_lowercase()));
+        return;
+    }
+    for c in cluster.nfkc() {
+        out.extend(c.to_lowercase());
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn normalises_width_case_and_composition() {
+        let cases = [
+            ("ＡＢＣ１２３", "abc123"),
+            ("Trawl MONITOR", "trawl monitor"),
+            ("北京大学", "北京大学"),
+            ("cafe\u{301}", "café"),
+            ("ﾃｽﾄ", "テスト"),
+            ("㈱", "(株)"),
+            ("ÉCOLE", "école"),
+            ("", ""),
+        ];
+        for (input, want) in cases {
+            assert_eq!(normalize(input).text, want, "input {input:?}");
+        }
+    }
+
+    #[test]
+    fn spans_map_back_to_original_bytes() {
+        // (original, normalised needle, expected original substring)
+        let cases = [
+            ("x ＡＢＣ y", "abc", "ＡＢＣ"),
+            ("Hello WORLD", "world", "WORLD"),
+            ("关于北京大学的报道", "北京", "北京"),
+            ("a cafe\u{301}!", "café", "cafe\u{301}"),
+        ];
+        for (orig, needle, want) in cases {
+            let n = normalize(orig);
+            let at = n.text.find(needle).expect("needle present");
+            let (s, e) = n.span(at, at + needle.len());
+            assert_eq!(&orig[s..e], want, "in {orig:?}");
+        }
+    }
+}
