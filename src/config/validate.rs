@@ -63,6 +63,7 @@ pub fn validate(path: &Path, text: &str, raw: RawConfig) -> Result<Config, Diagn
     if c.problems.is_empty() {
         Ok(Config { path: path.to_path_buf(), storage, fetch, rules, sources })
     } else {
+        c.problems.sort_by_key(|d| (d.line, d.col));
         Err(Diagnostics(c.problems))
     }
 }

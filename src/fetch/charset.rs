@@ -88,7 +88,7 @@ fn document_charset(body: &[u8]) -> Option<&'static Encoding> {
     let i = head.find("charset=")?;
     let rest = head[i + 8..].trim_start_matches(['"', '\'']);
     let end = rest.find(|c: char| !(c.is_ascii_alphanumeric() || c == '-' || c == '_')).unwrap_or(rest.len());
-    Encoding::for_label(rest[..end].as_bytes())
+    Encoding::for_label(&rest.as_bytes()[..end])
 }
 
 fn attr_value<'a>(tag: &'a str, name: &str) -> Option<&'a str> {
@@ -103,10 +103,10 @@ fn attr_value<'a>(tag: &'a str, name: &str) -> Option<&'a str> {
 /// decode it a second time.
 pub fn xml_as_utf8(text: &str) -> std::borrow::Cow<'_, str> {
     let trimmed = text.trim_start_matches('\u{feff}').trim_start();
-    if let Some(rest) = trimmed.strip_prefix("<?xml") {
-        if let Some(end) = rest.find("?>") {
-            return format!("<?xml version=\"1.0\" encoding=\"UTF-8\"?>{}", &rest[end + 2..]).into();
-        }
+    if let Some(rest) = trimmed.strip_prefix("<?xml")
+        && let Some(end) = rest.find("?>")
+    {
+        return format!("<?xml version=\"1.0\" encoding=\"UTF-8\"?>{}", &rest[end + 2..]).into();
     }
     text.into()
 }

@@ -32,7 +32,7 @@ pub struct MatchedPost {
 #[derive(Debug)]
 pub enum Page {
     NotModified { status: u16 },
-    Document { doc: Document, charset: &'static str, posts: Vec<MatchedPost> },
+    Document { doc: Box<Document>, charset: &'static str, posts: Vec<MatchedPost> },
 }
 
 /// One source's fetch result, handed to [`super::commit`].
@@ -70,5 +70,5 @@ async fn poll_page(fetcher: &Fetcher, rules: &RuleSet, plan: &Plan) -> Result<Pa
         .into_iter()
         .map(|post| MatchedPost { text_hash: post.text_hash(), hits: rules.matcher.match_text(&post.text), post })
         .collect();
-    Ok(Page::Document { charset: decoded.encoding.name(), doc, posts })
+    Ok(Page::Document { charset: decoded.encoding.name(), doc: Box::new(doc), posts })
 }

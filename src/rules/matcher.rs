@@ -132,17 +132,16 @@ pub fn snippet(text: &str, start: usize, end: usize) -> String {
     let matched = text[start..end].chars().count();
     let after_budget = TOTAL.saturating_sub(head.len() + matched);
     let tail: String = text[end..].chars().take(after_budget).collect();
+    let core: String = head.iter().rev().copied().chain(text[start..end].chars()).chain(tail.chars()).collect();
     let mut out = String::new();
-    if head.len() == BEFORE && start > 0 && text[..start].chars().count() > BEFORE {
+    if head.len() == BEFORE && text[..start].chars().count() > BEFORE {
         out.push('…');
     }
-    out.extend(head.iter().rev());
-    out.push_str(&text[start..end]);
-    out.push_str(&tail);
+    out.push_str(&core.split_whitespace().collect::<Vec<_>>().join(" "));
     if text[end..].chars().count() > after_budget {
         out.push('…');
     }
-    out.split_whitespace().collect::<Vec<_>>().join(" ")
+    out
 }
 
 #[cfg(test)]

@@ -116,6 +116,7 @@ impl RuleSet {
             }
         }
         if !problems.is_empty() {
+            problems.sort_by(|a, b| (&a.path, a.line, a.col).cmp(&(&b.path, b.line, b.col)));
             return Err(RulesError::Invalid(Diagnostics(problems)));
         }
         Self::from_rules(rules, files)

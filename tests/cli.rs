@@ -1,0 +1,185 @@
+//! `trawl check` and `trawl hits list` through the real binary.
+
+mod common;
+
+use common::{Route, Server, Workspace, fixture};
+
+#[test]
+fn check_accepts_a_valid_config() {
+    let ws = Workspace::new(&[("a", "http://127.0.0.1:9/feed.xml".into())]);
+    let (code, out, err) = ws.run(&["check"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.starts_with("ok: ") && out.contains("(1 sources), 1 rule files, 4 rules"), "{out}");
+}
+
+#[test]
+fn check_reports_every_config_problem_with_line_and_column() {
+    let ws = Workspace::new(&[]);
+    let cfg = r#"[fetch]
+timeout = "forever"
+concurrency = 0
+
+[[source]]
+name = "a"
+kind = "feed"
+url = "ftp://example.org/feed"
+
+[[source]]
+name = "a"
+kind = "blog"
+url = "not a url"
+"#;
+    std::fs::write(ws.config(), cfg).unwrap();
+    let (code, out, err) = ws.run(&["check"]);
+    assert_eq!(code, 2, "{out}");
+    let p = ws.config().display().to_string();
+    let want = [
+        format!("{p}:2:11: invalid duration 'forever': write it like \"30s\", \"5m\" or \"2h\""),
+        format!("{p}:3:15: 'concurrency' must be a positive whole number, not 0"),
+        format!(
+            "{p}:8:7: bad URL 'ftp://example.org/feed': only http:// and https:// URLs with a host can be watched (got scheme 'ftp')"
+        ),
+        format!("{p}:11:8: duplicate source name 'a' (first defined on line 6)"),
+        format!("{p}:12:8: unknown source kind 'blog': expected \"feed\""),
+        format!("{p}:13:7: bad URL 'not a url': relative URL without a base"),
+    ];
+    assert_eq!(err.lines().collect::<Vec<_>>(), want.iter().map(String::as_str).collect::<Vec<_>>());
+}
+
+#[test]
+fn check_reports_unknown_keys_with_position() {
+    let ws = Workspace::new(&[]);
+    std::fs::write(ws.config(), "[storage]\ndatabse = \"x.db\"\n").unwrap();
+    let (code, _, err) = ws.run(&["check"]);
+    assert_eq!(code, 2);
+    let p = ws.config().display().to_string();
+    assert!(err.starts_with(&format!("{p}:2:1: unknown field `databse`, expected `database` or `archive`")), "{err}");
+}
+
+#[test]
+fn check_reports_rule_problems_across_files() {
+    let ws = Workspace::new(&[]);
+    std::fs::write(
+        ws.path("rules/more.toml"),
+        "[[rule]]\nname = \"school\"\nseverity = \"low\"\nany = [\"x\"]\n\n[[rule]]\nname = \"empty\"\nseverity = \"severe\"\n",
+    )
+    .unwrap();
+    let (code, _, err) = ws.run(&["check"]);
+    assert_eq!(code, 2);
+    let more = ws.path("rules/more.toml").display().to_string();
+    let test = ws.path("rules/test.toml").display().to_string();
+    let want = [
+        format!("{more}:7:8: rule 'empty' has no keywords: give it 'any = [...]' or 'all = [[...]]'"),
+        format!("{more}:8:12: unknown severity 'severe': expected low, medium, high or critical"),
+        format!("{test}:4:8: duplicate rule name 'school' (first defined at {more}:2)"),
+    ];
+    assert_eq!(err.lines().collect::<Vec<_>>(), want.iter().map(String::as_str).collect::<Vec<_>>());
+}
+
+#[test]
+fn check_fails_when_no_rule_file_exists() {
+    let ws = Workspace::new(&[]);
+    std::fs::remove_file(ws.path("rules/test.toml")).unwrap();
+    let (code, _, err) = ws.run(&["check"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("no rule files match"), "{err}");
+}
+
+fn polled() -> (Server, Workspace) {
+    let s = Server::start();
+    s.route("/rss2.xml", Route::ok("application/rss+xml", fixture("rss2.xml")));
+    s.route("/feed.json", Route::ok("application/feed+json", fixture("feed.json")));
+    s.route("/rss1.xml", Route::ok("application/rss+xml", fixture("rss1.xml")));
+    let ws = Workspace::new(&[
+        ("riverside", s.url("/rss2.xml")),
+        ("harbour-forum", s.url("/feed.json")),
+        ("city", s.url("/rss1.xml")),
+    ]);
+    assert_eq!(ws.run(&["once"]).0, 0);
+    (s, ws)
+}
+
+#[test]
+fn hits_list_table_fits_100_columns() {
+    let (_s, ws) = polled();
+    let (code, out, _) = ws.run(&["hits", "list"]);
+    assert_eq!(code, 0);
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(lines.len(), 5, "{out}");
+    assert!(lines[0].starts_with("ID") && lines[0].contains("SEVERITY") && lines[0].contains("TITLE"), "{out}");
+    assert!(out.contains("学校附近发生火灾") && out.contains("实验中学家长会通知"), "{out}");
+    for l in &lines {
+        assert!(unicode_width::UnicodeWidthStr::width(*l) <= 100, "{l:?} is wider than 100 columns");
+    }
+}
+
+#[test]
+fn hits_list_filters_by_rule_source_and_time() {
+    let (_s, ws) = polled();
+    let ids = |args: &[&str]| -> Vec<(String, String)> {
+        let mut a = vec!["hits", "list", "--format", "json"];
+        a.extend_from_slice(args);
+        let (code, out, err) = ws.run(&a);
+        assert_eq!(code, 0, "{err}");
+        let v: Vec<serde_json::Value> = serde_json::from_str(&out).unwrap();
+        let mut r: Vec<_> = v
+            .iter()
+            .map(|h| (h["rule"].as_str().unwrap().to_string(), h["source"].as_str().unwrap().to_string()))
+            .collect();
+        r.sort();
+        r
+    };
+    let s = |a: &str, b: &str| (a.to_string(), b.to_string());
+    assert_eq!(ids(&["--rule", "school"]), vec![s("school", "city"), s("school", "riverside")]);
+    assert_eq!(ids(&["--source", "harbour-forum"]), vec![s("fire-at-school", "harbour-forum")]);
+    assert_eq!(
+        ids(&["--severity", "critical"]),
+        vec![s("fire-at-school", "harbour-forum"), s("fire-at-school", "riverside")]
+    );
+    assert_eq!(ids(&["--since", "2000-01-01"]).len(), 4);
+    assert_eq!(ids(&["--since", "2999-01-01"]), vec![]);
+    assert_eq!(ids(&["--since", "2999-01-01T00:00:00+08:00"]), vec![]);
+    let (code, _, err) = ws.run(&["hits", "list", "--since", "yesterday-ish"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("invalid --since 'yesterday-ish'"), "{err}");
+}
+
+#[test]
+fn hits_list_csv_has_a_header_and_one_row_per_hit() {
+    let (_s, ws) = polled();
+    let (code, out, _) = ws.run(&["hits", "list", "--format", "csv", "--rule", "fire-at-school"]);
+    assert_eq!(code, 0);
+    let mut r = csv::Reader::from_reader(out.as_bytes());
+    let headers = r.headers().unwrap().clone();
+    assert_eq!(&headers[0], "id");
+    assert!(headers.iter().any(|h| h == "snapshot_sha256"));
+    let rows: Vec<csv::StringRecord> = r.records().map(Result::unwrap).collect();
+    assert_eq!(rows.len(), 2);
+    let kw = headers.iter().position(|h| h == "keywords").unwrap();
+    let mut kws: Vec<&str> = rows.iter().map(|r| &r[kw]).collect();
+    kws.sort();
+    assert_eq!(kws, vec!["school; fire", "学校; 火灾"]);
+}
+
+#[test]
+fn hits_show_prints_matches_and_snapshot() {
+    let (_s, ws) = polled();
+    let id = ws.hits()[0]["id"].as_i64().unwrap().to_string();
+    let (code, out, _) = ws.run(&["hits", "show", &id]);
+    assert_eq!(code, 0);
+    assert!(out.contains("snapshot:") && out.contains("matches:") && out.contains("bytes "), "{out}");
+    let (code, _, err) = ws.run(&["hits", "show", "99999"]);
+    assert_eq!(code, 1);
+    assert!(err.contains("no hit with id 99999"), "{err}");
+}
+
+#[test]
+fn rules_test_reads_stdin_and_reports_spans() {
+    let ws = Workspace::new(&[]);
+    let out =
+        ws.trawl().args(["rules", "test", "-"]).write_stdin("通知：实验中学 and Riverside School").output().unwrap();
+    assert!(out.status.success());
+    let out = String::from_utf8(out.stdout).unwrap();
+    assert!(out.starts_with("school [high]"), "{out}");
+    assert!(out.contains("实验中学") && out.contains("bytes 9..21"), "{out}");
+}
