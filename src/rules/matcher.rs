@@ -43,6 +43,8 @@ pub struct Matcher {
     /// Keyword text as written in a rule, per pattern id (first spelling wins).
     keywords: Arc<Vec<String>>,
     rules: Arc<Vec<Compiled>>,
+    /// For each pattern id, the rules whose `any`/`all` use it: only those are evaluated.
+    users: Arc<Vec<Vec<usize>>>,
 }
 
 impl Matcher {
@@ -77,7 +79,15 @@ impl Matcher {
                     .map_err(|e| RulesError::Build(e.to_string()))?,
             )
         };
-        Ok(Matcher { automaton, keywords: Arc::new(keywords), rules: Arc::new(compiled) })
+        let mut users = vec![Vec::new(); patterns.len()];
+        for (i, r) in compiled.iter().enumerate() {
+            for &p in r.any.iter().chain(r.all.iter().flatten()) {
+                if users[p].last() != Some(&i) {
+                    users[p].push(i);
+                }
+            }
+        }
+        Ok(Matcher { automaton, keywords: Arc::new(keywords), rules: Arc::new(compiled), users: Arc::new(users) })
     }
 
     /// Every rule that matches `text`, in rule order.
@@ -92,8 +102,12 @@ impl Matcher {
         if found.is_empty() {
             return Vec::new();
         }
+        let mut candidates: Vec<usize> = found.keys().flat_map(|p| self.users[*p].iter().copied()).collect();
+        candidates.sort_unstable();
+        candidates.dedup();
         let mut hits = Vec::new();
-        for (i, rule) in self.rules.iter().enumerate() {
+        for i in candidates {
+            let rule = &self.rules[i];
             let has = |p: &usize| found.contains_key(p);
             let any_ok = rule.any.is_empty() || rule.any.iter().any(has);
             let all_ok = rule.all.iter().all(|g| g.iter().any(has));

@@ -60,9 +60,22 @@ fn push_folded(cluster: &str, out: &mut String) {
         out.extend(cluster.chars().map(|c| c.to_ascii_lowercase()));
         return;
     }
+    // CJK unified ideographs are NFKC-stable and caseless: the bulk of Chinese text skips the tables.
+    if let Some(c) = single_char(cluster)
+        && matches!(c, '\u{4E00}'..='\u{9FFF}' | '\u{3400}'..='\u{4DBF}')
+    {
+        out.push(c);
+        return;
+    }
     for c in cluster.nfkc() {
         out.extend(c.to_lowercase());
     }
+}
+
+fn single_char(s: &str) -> Option<char> {
+    let mut it = s.chars();
+    let c = it.next()?;
+    it.next().is_none().then_some(c)
 }
 
 #[cfg(test)]

@@ -1,0 +1,22 @@
+# Multi-stage build: compile in the Rust image, run in a slim Debian image as a non-root user.
+FROM rust:1.95-bookworm AS build
+WORKDIR /src
+COPY Cargo.toml Cargo.lock ./
+COPY src ./src
+RUN cargo build --release --locked --bin trawl
+
+FROM debian:bookworm-slim
+RUN useradd --system --home-dir /var/lib/trawl --create-home --shell /usr/sbin/nologin trawl \
+    && mkdir -p /etc/trawl/rules && chown -R trawl:trawl /var/lib/trawl
+COPY --from=build /src/target/release/trawl /usr/local/bin/trawl
+COPY config/trawl.toml /etc/trawl/trawl.toml
+COPY rules/ /etc/trawl/rules/
+# Inside the image, data lives in the volume and rules next to the config.
+RUN sed -i -e 's#^database = .*#database = "/var/lib/trawl/trawl.db"#' \
+           -e 's#^archive = .*#archive = "/var/lib/trawl/archive"#' \
+           -e 's#^paths = .*#paths = ["rules/*.toml"]#' /etc/trawl/trawl.toml
+USER trawl
+ENV TRAWL_CONFIG=/etc/trawl/trawl.toml
+VOLUME ["/var/lib/trawl"]
+ENTRYPOINT ["/usr/local/bin/trawl"]
+CMD ["once"]
