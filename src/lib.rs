@@ -11,4 +11,5 @@ pub mod extract;
 pub mod fetch;
 pub mod poll;
 pub mod rules;
+pub mod schedule;
 pub mod store;

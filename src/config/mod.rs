@@ -5,6 +5,7 @@
 //! after this module re-checks the config. Relative paths resolve against the config file's folder.
 
 mod raw;
+mod schedule;
 mod validate;
 
 use std::path::{Path, PathBuf};
@@ -23,7 +24,36 @@ pub struct Config {
     pub storage: Storage,
     pub fetch: Fetch,
     pub rules: Rules,
+    pub schedule: Schedule,
+    pub daemon: Daemon,
+    pub log: Log,
     pub sources: Vec<Source>,
+}
+
+/// When sources are polled.
+#[derive(Debug, Clone)]
+pub struct Schedule {
+    /// The zone cron expressions and calendar days are read in.
+    pub timezone: chrono_tz::Tz,
+    /// Holidays and make-up workdays from `[schedule] calendar` files.
+    pub calendar: crate::schedule::Calendar,
+    /// Default spread of a slot's polls (0: all start on the slot).
+    pub jitter: Duration,
+    /// `[schedules.NAME]` tables, or the built-in `daytime` and `night`.
+    pub named: Vec<crate::schedule::NamedSchedule>,
+}
+
+/// The run loop's settings.
+#[derive(Debug, Clone)]
+pub struct Daemon {
+    /// How long in-flight polls may finish after SIGTERM before they are cancelled.
+    pub shutdown_grace: Duration,
+}
+
+/// Logging settings (`RUST_LOG` overrides `level`).
+#[derive(Debug, Clone, Default)]
+pub struct Log {
+    pub level: Option<String>,
 }
 
 /// Where the database and the evidence archive live.
@@ -73,6 +103,10 @@ pub struct Source {
     pub kind: SourceKind,
     pub url: url::Url,
     pub tags: Vec<String>,
+    /// The schedules this source polls on (named ones it lists, or its own `cron`).
+    pub schedules: Vec<crate::schedule::NamedSchedule>,
+    /// Spread of this source's start within a slot; falls back to `[schedule] jitter`.
+    pub jitter: Duration,
 }
 
 /// Why a config could not be loaded.

@@ -1,5 +1,7 @@
 //! The config file as written: serde structs that keep the spans of values needing checks.
 
+use std::collections::BTreeMap;
+
 use serde::Deserialize;
 use toml::Spanned;
 
@@ -13,7 +15,41 @@ pub struct RawConfig {
     #[serde(default)]
     pub rules: RawRules,
     #[serde(default)]
+    pub schedule: RawSchedule,
+    pub schedules: Option<BTreeMap<String, Spanned<RawNamedSchedule>>>,
+    #[serde(default)]
+    pub daemon: RawDaemon,
+    #[serde(default)]
+    pub log: RawLog,
+    #[serde(default)]
     pub source: Vec<RawSource>,
+}
+
+#[derive(Debug, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct RawSchedule {
+    pub timezone: Option<Spanned<String>>,
+    pub calendar: Option<Vec<Spanned<String>>>,
+    pub jitter: Option<Spanned<String>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawNamedSchedule {
+    pub cron: Vec<Spanned<String>>,
+    pub on: Option<Spanned<String>>,
+}
+
+#[derive(Debug, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct RawDaemon {
+    pub shutdown_grace: Option<Spanned<String>>,
+}
+
+#[derive(Debug, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct RawLog {
+    pub level: Option<Spanned<String>>,
 }
 
 #[derive(Debug, Deserialize, Default)]
@@ -47,4 +83,8 @@ pub struct RawSource {
     pub url: Spanned<String>,
     #[serde(default)]
     pub tags: Vec<String>,
+    pub schedules: Option<Vec<Spanned<String>>>,
+    pub cron: Option<Vec<Spanned<String>>>,
+    pub on: Option<Spanned<String>>,
+    pub jitter: Option<Spanned<String>>,
 }

@@ -10,19 +10,33 @@ use super::raw::{RawConfig, RawFetch, RawSource};
 use super::{Config, Fetch, Rules, Source, SourceKind, Storage, diag};
 use crate::diag::{Diagnostic, Diagnostics};
 
-struct Checker<'a> {
+pub(super) struct Checker<'a> {
     path: &'a Path,
-    text: &'a str,
-    problems: Vec<Diagnostic>,
+    pub(super) text: &'a str,
+    pub(super) problems: Vec<Diagnostic>,
 }
 
 impl Checker<'_> {
+    /// Records a problem at `span`; returns `None` so callers can `return c.error(…)`.
+    pub(super) fn error<T>(&mut self, span: std::ops::Range<usize>, msg: impl Into<String>) -> Option<T> {
+        self.err(span, msg)
+    }
+
     fn err<T>(&mut self, span: std::ops::Range<usize>, msg: impl Into<String>) -> Option<T> {
         self.problems.push(diag(self.path, self.text, span, msg));
         None
     }
 
-    fn duration(&mut self, value: &Option<Spanned<String>>, default: Duration) -> Duration {
+    /// A duration that may be zero ("0s"), defaulting to zero.
+    pub(super) fn duration_or_zero(&mut self, value: &Option<Spanned<String>>) -> Duration {
+        let Some(v) = value else { return Duration::ZERO };
+        humantime::parse_duration(v.get_ref()).unwrap_or_else(|_| {
+            self.err(v.span(), format!("invalid duration '{}': write it like \"30s\", \"5m\" or \"2h\"", v.get_ref()))
+                .unwrap_or_default()
+        })
+    }
+
+    pub(super) fn duration(&mut self, value: &Option<Spanned<String>>, default: Duration) -> Duration {
         let Some(v) = value else { return default };
         match humantime::parse_duration(v.get_ref()) {
             Ok(d) if !d.is_zero() => d,
@@ -59,11 +73,14 @@ pub fn validate(path: &Path, text: &str, raw: RawConfig) -> Result<Config, Diagn
             Some(globs) => globs.iter().filter_map(|g| rule_glob(&mut c, base, g)).collect(),
         },
     };
-    let sources = sources(&mut c, &raw.source);
+    let schedule = super::schedule::schedule(&mut c, base, &raw.schedule, &raw.schedules);
+    let daemon = super::schedule::daemon(&mut c, &raw.daemon);
+    let log = super::schedule::log(&mut c, &raw.log);
+    let sources = sources(&mut c, &raw.source, &schedule);
     if c.problems.is_empty() {
-        Ok(Config { path: path.to_path_buf(), storage, fetch, rules, sources })
+        Ok(Config { path: path.to_path_buf(), storage, fetch, rules, schedule, daemon, log, sources })
     } else {
-        c.problems.sort_by_key(|d| (d.line, d.col));
+        c.problems.sort_by(|a, b| (&a.path, a.line, a.col).cmp(&(&b.path, b.line, b.col)));
         Err(Diagnostics(c.problems))
     }
 }
@@ -93,7 +110,7 @@ fn rule_glob(c: &mut Checker, base: &Path, g: &Spanned<String>) -> Option<String
     }
 }
 
-fn sources(c: &mut Checker, raw: &[RawSource]) -> Vec<Source> {
+fn sources(c: &mut Checker, raw: &[RawSource], schedule: &super::Schedule) -> Vec<Source> {
     let mut seen: HashMap<&str, usize> = HashMap::new();
     let mut out = Vec::new();
     for s in raw {
@@ -111,8 +128,10 @@ fn sources(c: &mut Checker, raw: &[RawSource]) -> Vec<Source> {
             other => c.err(s.kind.span(), format!("unknown source kind '{other}': expected \"feed\"")),
         };
         let url = parse_url(c, &s.url);
+        let schedules = super::schedule::source_schedules(c, s, &schedule.named);
+        let jitter = if s.jitter.is_some() { c.duration_or_zero(&s.jitter) } else { schedule.jitter };
         if let (Some(kind), Some(url)) = (kind, url) {
-            out.push(Source { name: name.to_string(), kind, url, tags: s.tags.clone() });
+            out.push(Source { name: name.to_string(), kind, url, tags: s.tags.clone(), schedules, jitter });
         }
     }
     out
