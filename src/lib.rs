@@ -6,6 +6,7 @@
 pub mod archive;
 pub mod cli;
 pub mod config;
+pub mod daemon;
 pub mod diag;
 pub mod extract;
 pub mod fetch;

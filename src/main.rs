@@ -9,7 +9,8 @@ use trawl::cli::{self, Cli, LogFormat, UsageError, exit};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    init_logging(cli.log_format);
+    let level = trawl::config::log_level_hint(&trawl::config::resolve_path(cli.config.clone()));
+    init_logging(cli.log_format, level.as_deref().unwrap_or("info"));
     match cli::run(cli) {
         Ok(code) => ExitCode::from(code),
         Err(e) => {
@@ -19,9 +20,12 @@ fn main() -> ExitCode {
     }
 }
 
-fn init_logging(format: LogFormat) {
-    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+/// Logs to stderr: `RUST_LOG` wins over the config's `[log] level`; plain text without colour
+/// when stderr is not a terminal (journald), or JSON.
+fn init_logging(format: LogFormat, level: &str) {
+    use tracing_subscriber::EnvFilter;
+    let filter =
+        EnvFilter::try_from_default_env().or_else(|_| EnvFilter::try_new(level)).unwrap_or_else(|_| EnvFilter::new("info"));
     let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
     match format {
         LogFormat::Json => builder.json().init(),

@@ -14,6 +14,9 @@ pub fn run(config: &Path) -> anyhow::Result<u8> {
             return Ok(exit::USAGE);
         }
     };
+    for w in super::schedule::calendar_warnings(&cfg, chrono::Utc::now()) {
+        eprintln!("warning: {w}");
+    }
     match RuleSet::load(&cfg.rules.paths) {
         Ok(rules) => {
             let keywords: usize =

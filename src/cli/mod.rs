@@ -7,6 +7,8 @@ mod check;
 mod hits;
 mod once;
 mod rules_test;
+mod run;
+mod schedule;
 pub mod table;
 
 use std::path::PathBuf;
@@ -46,8 +48,12 @@ pub enum LogFormat {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Run the daemon: poll every source on its schedule until SIGTERM
+    Run,
     /// Poll every source (or the named ones) now, once, then exit
     Once(once::Args),
+    /// List the next poll times
+    Schedule(schedule::Args),
     /// Validate the config and the rule files
     Check,
     /// Query and review hits
@@ -67,7 +73,9 @@ pub struct UsageError(pub String);
 pub fn run(cli: Cli) -> anyhow::Result<u8> {
     let config_path = crate::config::resolve_path(cli.config);
     match cli.command {
+        Command::Run => run::run(&config_path),
         Command::Once(args) => once::run(&config_path, args),
+        Command::Schedule(args) => schedule::run(&config_path, args),
         Command::Check => check::run(&config_path),
         Command::Hits(cmd) => hits::run(&config_path, cmd),
         Command::Rules(cmd) => rules_test::run(&config_path, cmd),

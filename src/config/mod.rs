@@ -153,6 +153,13 @@ fn base_dir(path: &Path) -> &Path {
     }
 }
 
+/// `[log] level` from the config file, read leniently before logging starts (the full validation
+/// comes later and reports any problem).
+pub fn log_level_hint(path: &Path) -> Option<String> {
+    let table: toml::Table = toml::from_str(&std::fs::read_to_string(path).ok()?).ok()?;
+    table.get("log")?.get("level")?.as_str().map(str::to_string)
+}
+
 /// Resolves the config path: `-c`, then `$TRAWL_CONFIG` (clap reads it), then the default.
 pub fn resolve_path(flag: Option<PathBuf>) -> PathBuf {
     flag.unwrap_or_else(|| PathBuf::from(DEFAULT_PATH))

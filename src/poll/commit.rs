@@ -57,6 +57,7 @@ pub fn commit(store: &mut Store, archive: &Archive, rules: &RuleSet, f: Fetched)
         },
         stats,
         duration: f.elapsed,
+        validators: None,
     };
     log(&report);
     Ok(report)

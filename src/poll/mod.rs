@@ -37,6 +37,16 @@ pub struct SourceReport {
     pub status: Status,
     pub stats: PollStats,
     pub duration: Duration,
+    /// Conditional-GET validators after this poll (set by the daemon's writer).
+    pub validators: Option<Validators>,
+}
+
+impl SourceReport {
+    /// The same report carrying the source's validators after the poll.
+    pub fn with_validators(mut self, v: Validators) -> SourceReport {
+        self.validators = Some(v);
+        self
+    }
 }
 
 /// Everything one `once` run did, in config order.
