@@ -11,6 +11,7 @@ RUN useradd --system --home-dir /var/lib/trawl --create-home --shell /usr/sbin/n
 COPY --from=build /src/target/release/trawl /usr/local/bin/trawl
 COPY config/trawl.toml /etc/trawl/trawl.toml
 COPY rules/ /etc/trawl/rules/
+COPY config/calendar/ /etc/trawl/calendar/
 # Inside the image, data lives in the volume and rules next to the config.
 RUN sed -i -e 's#^database = .*#database = "/var/lib/trawl/trawl.db"#' \
            -e 's#^archive = .*#archive = "/var/lib/trawl/archive"#' \
@@ -18,5 +19,7 @@ RUN sed -i -e 's#^database = .*#database = "/var/lib/trawl/trawl.db"#' \
 USER trawl
 ENV TRAWL_CONFIG=/etc/trawl/trawl.toml
 VOLUME ["/var/lib/trawl"]
+# `docker stop` sends SIGTERM: in-flight polls finish within shutdown_grace, then trawl exits 0.
+STOPSIGNAL SIGTERM
 ENTRYPOINT ["/usr/local/bin/trawl"]
-CMD ["once"]
+CMD ["run"]

@@ -57,7 +57,7 @@ pub fn run(config: &Path, args: Args) -> anyhow::Result<u8> {
     let rows = rows(&cfg, &sources, from - chrono::Duration::seconds(1), args.count);
     match args.format {
         TextOrJson::Json => println!("{}", serde_json::to_string_pretty(&rows)?),
-        TextOrJson::Text => print!("{}", render(&rows, tz)),
+        TextOrJson::Text => print!("{}", render(&rows, tz, cfg.sources.len())),
     }
     Ok(exit::OK)
 }
@@ -91,13 +91,13 @@ pub fn rows(cfg: &Config, sources: &[&crate::config::Source], from: DateTime<Utc
         .collect()
 }
 
-fn render(rows: &[Row], tz: Tz) -> String {
+fn render(rows: &[Row], tz: Tz, total: usize) -> String {
     if rows.is_empty() {
         return "no upcoming polls: no schedule fires (check [schedules] and the sources' schedules)\n".into();
     }
     let cols = [
         super::table::Column { header: "TIME", max: Some(24) },
-        super::table::Column { header: "DAY", max: Some(28) },
+        super::table::Column { header: "DAY", max: Some(36) },
         super::table::Column { header: "SCHEDULE", max: Some(16) },
         super::table::Column { header: "SOURCES", max: None },
     ];
@@ -108,7 +108,12 @@ fn render(rows: &[Row], tz: Tz) -> String {
         .iter()
         .map(|r| {
             let t = DateTime::parse_from_rfc3339(&r.at).map(|t| t.format(fmt).to_string()).unwrap_or_default();
-            vec![t, r.day.label(), r.schedules.join(","), r.sources.join(", ")]
+            let sources = if r.sources.len() == total && total > 1 {
+                format!("all {total} sources")
+            } else {
+                r.sources.join(", ")
+            };
+            vec![t, r.day.label(), r.schedules.join(","), sources]
         })
         .collect();
     format!("times in {tz}\n{}", super::table::render(&cols, &cells, 100))
@@ -122,7 +127,9 @@ pub fn parse_time(s: &str, tz: Tz) -> anyhow::Result<DateTime<Utc>> {
     let naive = NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M")
         .or_else(|_| NaiveDateTime::parse_from_str(s, "%Y-%m-%dT%H:%M"))
         .or_else(|_| NaiveDate::parse_from_str(s, "%Y-%m-%d").map(|d| d.and_hms_opt(0, 0, 0).expect("midnight exists")))
-        .map_err(|_| UsageError(format!("invalid time '{s}': write 2026-10-01, \"2026-10-01 08:00\" or an RFC 3339 time")))?;
+        .map_err(|_| {
+            UsageError(format!("invalid time '{s}': write 2026-10-01, \"2026-10-01 08:00\" or an RFC 3339 time"))
+        })?;
     Ok(tz.from_local_datetime(&naive).earliest().map_or_else(|| naive.and_utc(), |t| t.with_timezone(&Utc)))
 }
 
@@ -131,12 +138,19 @@ pub fn calendar_warnings(cfg: &Config, now: DateTime<Utc>) -> Vec<String> {
     let cal = &cfg.schedule.calendar;
     let year = now.with_timezone(&cfg.schedule.timezone).year();
     if cal.files.is_empty() {
-        return vec!["no holiday calendar configured ([schedule] calendar): every Monday–Friday counts as a workday".into()];
+        return vec![
+            "no holiday calendar configured ([schedule] calendar): every Monday–Friday counts as a workday".into(),
+        ];
     }
     [year, year + 1]
         .into_iter()
         .filter(|y| !cal.covers_year(*y))
-        .map(|y| format!("the holiday calendar has no entries for {y}: add that year's holidays and make-up workdays to {}", display_files(cal)))
+        .map(|y| {
+            format!(
+                "the holiday calendar has no entries for {y}: add that year's holidays and make-up workdays to {}",
+                display_files(cal)
+            )
+        })
         .collect()
 }
 

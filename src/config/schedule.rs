@@ -42,9 +42,10 @@ fn named_schedule(c: &mut Checker, name: &str, s: &Spanned<RawNamedSchedule>) ->
     if raw.cron.is_empty() {
         c.error::<()>(s.span(), format!("schedule '{name}' has no cron expressions"));
     }
-    let crons = crons(c, &raw.cron);
-    let on = on(c, &raw.on)?;
-    Some(NamedSchedule { name: name.to_string(), crons: crons?, on })
+    // Kept even when invalid (the errors are recorded), so sources naming it get no second error.
+    let crons = crons(c, &raw.cron).unwrap_or_default();
+    let on = on(c, &raw.on).unwrap_or(On::EveryDay);
+    Some(NamedSchedule { name: name.to_string(), crons, on })
 }
 
 fn crons(c: &mut Checker, list: &[Spanned<String>]) -> Option<Vec<Cron>> {

@@ -122,7 +122,14 @@ async fn register(wtx: &mpsc::Sender<Msg>, sources: Vec<crate::config::Source>) 
 
 /// Starts a poll for every source whose slot has come. A source still polling from its previous
 /// slot is not started twice: that slot is skipped.
-fn dispatch(states: &mut States, live: &Live, wtx: &mpsc::Sender<Msg>, tasks: &mut JoinSet<(String, u64, Option<SourceReport>)>, cycles: &mut Cycles, now: DateTime<Utc>) {
+fn dispatch(
+    states: &mut States,
+    live: &Live,
+    wtx: &mpsc::Sender<Msg>,
+    tasks: &mut JoinSet<(String, u64, Option<SourceReport>)>,
+    cycles: &mut Cycles,
+    now: DateTime<Utc>,
+) {
     for st in states.values_mut() {
         let Some(slot) = st.next_due.filter(|d| *d <= now) else { continue };
         let next = st.next_slot(&live.cfg, now.max(slot));
@@ -139,7 +146,8 @@ fn dispatch(states: &mut States, live: &Live, wtx: &mpsc::Sender<Msg>, tasks: &m
         st.next_due = Some(next);
         st.running = true;
         let cycle = cycles.start(slot);
-        let plan = Plan { order: 0, source_id: st.source_id, source: st.source.clone(), validators: st.validators.clone() };
+        let plan =
+            Plan { order: 0, source_id: st.source_id, source: st.source.clone(), validators: st.validators.clone() };
         let (fetcher, rules, pool, wtx) = (live.fetcher.clone(), live.rules.clone(), live.pool.clone(), wtx.clone());
         let delay = st.jitter_delay(slot);
         let name = st.source.name.clone();
@@ -164,7 +172,11 @@ fn dispatch(states: &mut States, live: &Live, wtx: &mpsc::Sender<Msg>, tasks: &m
     }
 }
 
-fn finish(states: &mut States, cycles: &mut Cycles, done: Result<(String, u64, Option<SourceReport>), tokio::task::JoinError>) {
+fn finish(
+    states: &mut States,
+    cycles: &mut Cycles,
+    done: Result<(String, u64, Option<SourceReport>), tokio::task::JoinError>,
+) {
     let Ok((name, cycle, report)) = done else { return };
     if let Some(st) = states.get_mut(&name) {
         st.running = false;
@@ -222,7 +234,13 @@ async fn reload(path: &Path, live: &Live, states: &mut States, wtx: &mpsc::Sende
                 if !added.iter().any(|a| a.name == source.name) {
                     continue;
                 }
-                let mut st = state::SourceState { source, source_id: k.source_id, validators: k.validators, next_due: None, running: false };
+                let mut st = state::SourceState {
+                    source,
+                    source_id: k.source_id,
+                    validators: k.validators,
+                    next_due: None,
+                    running: false,
+                };
                 st.next_due = st.next_slot(&next.cfg, now);
                 if let Some(due) = st.next_due {
                     let _ = wtx.send(Msg::SetDue { source_id: st.source_id, due }).await;

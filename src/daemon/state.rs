@@ -53,7 +53,13 @@ pub fn initial(cfg: &Config, known: Vec<Known>, now: DateTime<Utc>) -> States {
         .iter()
         .zip(known)
         .map(|(source, k)| {
-            let mut st = SourceState { source: source.clone(), source_id: k.source_id, validators: k.validators, next_due: None, running: false };
+            let mut st = SourceState {
+                source: source.clone(),
+                source_id: k.source_id,
+                validators: k.validators,
+                next_due: None,
+                running: false,
+            };
             st.next_due = match k.next_due {
                 Some(due) if due > now => Some(due),
                 // Missed while down, or never polled: catch up once, right away.

@@ -82,7 +82,11 @@ fn register(store: &mut Store, sources: &[Source]) -> Result<Vec<Known>, StoreEr
         .map(|s| {
             let source_id = store.ensure_source(&s.name, s.kind.as_str(), s.url.as_str(), &s.tags)?;
             let (etag, last_modified) = store.validators(source_id)?;
-            Ok(Known { source_id, validators: Validators { etag, last_modified }, next_due: store.next_due(source_id)? })
+            Ok(Known {
+                source_id,
+                validators: Validators { etag, last_modified },
+                next_due: store.next_due(source_id)?,
+            })
         })
         .collect()
 }

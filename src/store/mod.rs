@@ -80,13 +80,15 @@ impl Store {
 
     /// Sets when a source is next due (`None`: as soon as the daemon starts).
     pub fn set_next_due(&mut self, source_id: i64, due: Option<DateTime<Utc>>) -> Result<(), StoreError> {
-        self.conn.execute("UPDATE sources SET next_due_at = ?2 WHERE id = ?1", rusqlite::params![source_id, due.map(ts)])?;
+        self.conn
+            .execute("UPDATE sources SET next_due_at = ?2 WHERE id = ?1", rusqlite::params![source_id, due.map(ts)])?;
         Ok(())
     }
 
     /// When a source is next due, as last recorded.
     pub fn next_due(&self, source_id: i64) -> Result<Option<DateTime<Utc>>, StoreError> {
-        let s: Option<String> = self.conn.query_row("SELECT next_due_at FROM sources WHERE id = ?1", [source_id], |r| r.get(0))?;
+        let s: Option<String> =
+            self.conn.query_row("SELECT next_due_at FROM sources WHERE id = ?1", [source_id], |r| r.get(0))?;
         Ok(s.and_then(|s| DateTime::parse_from_rfc3339(&s).ok()).map(|t| t.with_timezone(&Utc)))
     }
 

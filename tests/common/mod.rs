@@ -161,3 +161,103 @@ impl Workspace {
         self.db().query_row(sql, [], |r| r.get(0)).unwrap()
     }
 }
+
+/// A running `trawl run` with its stderr going to a file.
+pub struct Daemon {
+    pub child: std::process::Child,
+    pub log: PathBuf,
+}
+
+impl Daemon {
+    /// Starts `trawl run` on the workspace's config, with extra environment variables.
+    pub fn start(ws: &Workspace, env: &[(&str, &str)]) -> Daemon {
+        let log = ws.path(&format!(
+            "daemon-{}.log",
+            std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos()
+        ));
+        let mut cmd = std::process::Command::new(assert_cmd::cargo::cargo_bin("trawl"));
+        cmd.arg("-c")
+            .arg(ws.config())
+            .arg("run")
+            .env("RUST_LOG", "info")
+            .env_remove("TRAWL_CONFIG")
+            .env_remove("NOTIFY_SOCKET");
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
+        cmd.stdout(std::process::Stdio::null()).stderr(std::fs::File::create(&log).unwrap());
+        Daemon { child: cmd.spawn().unwrap(), log }
+    }
+
+    pub fn signal(&self, sig: &str) {
+        let ok = std::process::Command::new("kill")
+            .arg(format!("-{sig}"))
+            .arg(self.child.id().to_string())
+            .status()
+            .unwrap();
+        assert!(ok.success(), "kill -{sig} failed");
+    }
+
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(&self.log).unwrap_or_default()
+    }
+
+    /// Waits for the process to exit within `limit`; returns its exit code.
+    pub fn wait(&mut self, limit: Duration) -> Option<i32> {
+        let end = std::time::Instant::now() + limit;
+        while std::time::Instant::now() < end {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                return Some(status.code().unwrap_or(-1));
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        None
+    }
+}
+
+impl Drop for Daemon {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Polls `cond` every 100 ms until it holds or `limit` passes.
+pub fn wait_until(limit: Duration, mut cond: impl FnMut() -> bool) -> bool {
+    let end = std::time::Instant::now() + limit;
+    while std::time::Instant::now() < end {
+        if cond() {
+            return true;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    cond()
+}
+
+impl Workspace {
+    /// Like `count`, but 0 when the database or table does not exist yet.
+    pub fn count_or_zero(&self, sql: &str) -> i64 {
+        if !self.path("data/trawl.db").exists() {
+            return 0;
+        }
+        let db = self.db();
+        db.busy_timeout(Duration::from_secs(5)).unwrap();
+        db.query_row(sql, [], |r| r.get(0)).unwrap_or(0)
+    }
+
+    /// Writes a raw config file.
+    pub fn write_raw_config(&self, text: &str) {
+        std::fs::write(self.config(), text).unwrap();
+    }
+}
+
+/// A config with a seconds-level schedule for daemon tests.
+pub fn daemon_config(sources: &[(&str, String)], cron: &str, extra: &str) -> String {
+    let mut cfg = format!(
+        "[fetch]\ntimeout = \"60s\"\nconcurrency = 2\n\n[daemon]\nshutdown_grace = \"2s\"\n\n[schedules.fast]\ncron = [\"{cron}\"]\n{extra}\n"
+    );
+    for (name, url) in sources {
+        cfg += &format!("\n[[source]]\nname = \"{name}\"\nkind = \"feed\"\nurl = \"{url}\"\n");
+    }
+    cfg
+}
