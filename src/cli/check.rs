@@ -21,13 +21,18 @@ pub fn run(config: &Path) -> anyhow::Result<u8> {
         Ok(rules) => {
             let keywords: usize =
                 rules.rules.iter().map(|r| r.any.len() + r.all.iter().map(Vec::len).sum::<usize>() + r.not.len()).sum();
+            let calendar = match cfg.schedule.calendar.files.len() {
+                0 => "no holiday calendar (Monday–Friday are workdays)".to_string(),
+                n => format!("{n} calendar files"),
+            };
             println!(
-                "ok: {} ({} sources), {} rule files, {} rules, {} keywords",
+                "ok: {} ({} sources), {} rule files, {} rules, {} keywords, {calendar}, times in {}",
                 cfg.path.display(),
                 cfg.sources.len(),
                 rules.files.len(),
                 rules.rules.len(),
-                keywords
+                keywords,
+                cfg.schedule.timezone
             );
             Ok(exit::OK)
         }

@@ -133,14 +133,13 @@ pub fn parse_time(s: &str, tz: Tz) -> anyhow::Result<DateTime<Utc>> {
     Ok(tz.from_local_datetime(&naive).earliest().map_or_else(|| naive.and_utc(), |t| t.with_timezone(&Utc)))
 }
 
-/// Warnings about the calendar: none configured, or no entries for this year or the next.
+/// Warnings about configured calendars that have no entries for this year or the next.
 pub fn calendar_warnings(cfg: &Config, now: DateTime<Utc>) -> Vec<String> {
     let cal = &cfg.schedule.calendar;
     let year = now.with_timezone(&cfg.schedule.timezone).year();
     if cal.files.is_empty() {
-        return vec![
-            "no holiday calendar configured ([schedule] calendar): every Monday–Friday counts as a workday".into(),
-        ];
+        // No calendar is a choice (weekends only), stated in `check`'s summary, not a warning.
+        return Vec::new();
     }
     [year, year + 1]
         .into_iter()
