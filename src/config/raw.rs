@@ -47,4 +47,22 @@ pub struct RawSource {
     pub url: Spanned<String>,
     #[serde(default)]
     pub tags: Vec<String>,
+    // kind = "html" only; see config/html.rs.
+    pub preset: Option<Spanned<String>>,
+    pub timezone: Option<Spanned<String>>,
+    pub item: Option<Spanned<String>>,
+    pub link: Option<Spanned<String>>,
+    pub title: Option<Spanned<String>>,
+    pub author: Option<Spanned<String>>,
+    pub time: Option<Spanned<String>>,
+    pub summary: Option<Spanned<String>>,
+    pub replies: Option<Spanned<String>>,
+    pub next: Option<Spanned<String>>,
+    pub follow: Option<Spanned<bool>>,
+    pub post: Option<Spanned<String>>,
+    pub article: Option<super::html::RawArticle>,
+    pub max_pages: Option<Spanned<i64>>,
+    pub max_items: Option<Spanned<i64>>,
+    pub max_follow: Option<Spanned<i64>>,
+    pub strip_query: Option<Vec<Spanned<String>>>,
 }

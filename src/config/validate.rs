@@ -10,14 +10,14 @@ use super::raw::{RawConfig, RawFetch, RawSource};
 use super::{Config, Fetch, Rules, Source, SourceKind, Storage, diag};
 use crate::diag::{Diagnostic, Diagnostics};
 
-struct Checker<'a> {
+pub(super) struct Checker<'a> {
     path: &'a Path,
     text: &'a str,
     problems: Vec<Diagnostic>,
 }
 
 impl Checker<'_> {
-    fn err<T>(&mut self, span: std::ops::Range<usize>, msg: impl Into<String>) -> Option<T> {
+    pub(super) fn err<T>(&mut self, span: std::ops::Range<usize>, msg: impl Into<String>) -> Option<T> {
         self.problems.push(diag(self.path, self.text, span, msg));
         None
     }
@@ -32,7 +32,7 @@ impl Checker<'_> {
         }
     }
 
-    fn positive(&mut self, value: &Option<Spanned<i64>>, key: &str, default: u64) -> u64 {
+    pub(super) fn positive(&mut self, value: &Option<Spanned<i64>>, key: &str, default: u64) -> u64 {
         let Some(v) = value else { return default };
         match u64::try_from(*v.get_ref()) {
             Ok(n) if n > 0 => n,
@@ -108,11 +108,25 @@ fn sources(c: &mut Checker, raw: &[RawSource]) -> Vec<Source> {
         }
         let kind = match s.kind.get_ref().as_str() {
             "feed" => Some(SourceKind::Feed),
-            other => c.err(s.kind.span(), format!("unknown source kind '{other}': expected \"feed\"")),
+            "html" => Some(SourceKind::Html),
+            other => c.err(s.kind.span(), format!("unknown source kind '{other}': expected \"feed\" or \"html\"")),
+        };
+        let html = match kind {
+            Some(SourceKind::Html) => super::html::validate(c, s),
+            _ => {
+                if kind.is_some()
+                    && let Some((key, span)) = super::html::html_only_key(s)
+                {
+                    c.err::<()>(span, format!("'{key}' only applies to sources with kind = \"html\""));
+                }
+                None
+            }
         };
         let url = parse_url(c, &s.url);
-        if let (Some(kind), Some(url)) = (kind, url) {
-            out.push(Source { name: name.to_string(), kind, url, tags: s.tags.clone() });
+        if let (Some(kind), Some(url)) = (kind, url)
+            && (kind != SourceKind::Html || html.is_some())
+        {
+            out.push(Source { name: name.to_string(), kind, url, tags: s.tags.clone(), html });
         }
     }
     out

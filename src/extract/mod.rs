@@ -5,7 +5,9 @@
 
 pub mod dates;
 pub mod feed;
+pub mod html;
 pub mod text;
+pub mod urls;
 
 use chrono::{DateTime, Utc};
 

@@ -5,6 +5,7 @@
 
 mod commit;
 mod fetch_source;
+pub mod html;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -13,7 +14,7 @@ use futures_util::StreamExt;
 use tokio::sync::{mpsc, oneshot};
 
 pub use commit::commit;
-pub use fetch_source::{Fetched, Page, Plan, fetch_source};
+pub use fetch_source::{Fetched, MatchedPost, Page, PageDoc, Plan, fetch_source};
 
 use crate::archive::Archive;
 use crate::config::{Config, Source};
@@ -126,7 +127,8 @@ fn writer_loop(
     for (order, source) in sources.into_iter().enumerate() {
         let id = store.ensure_source(&source.name, source.kind.as_str(), source.url.as_str(), &source.tags)?;
         let (etag, last_modified) = store.validators(id)?;
-        plans.push(Plan { order, source_id: id, source, validators: Validators { etag, last_modified } });
+        let followed = if source.html.is_some() { store.followed(id)? } else { Default::default() };
+        plans.push(Plan { order, source_id: id, source, validators: Validators { etag, last_modified }, followed });
     }
     if ready.send(plans).is_err() {
         return Ok(Vec::new());
