@@ -149,10 +149,10 @@ pub(super) fn validate(c: &mut Checker, s: &RawSource) -> Option<Arc<HtmlSource>
             Some((_, text)) => toml::from_str(text).expect("shipped presets are valid TOML"),
             None => {
                 let names: Vec<String> = PRESETS.iter().map(|(n, _)| format!("\"{n}\"")).collect();
-                return c.err(
-                    name.span(),
-                    format!("unknown preset '{}': expected one of {}", name.get_ref(), names.join(", ")),
-                );
+                let msg = format!("unknown preset '{}': expected one of {}", name.get_ref(), names.join(", "));
+                c.err::<()>(name.span(), msg);
+                // Go on without it, so the source's own keys are checked too.
+                Preset::default()
             }
         },
     };

@@ -109,7 +109,9 @@ fn sources(c: &mut Checker, raw: &[RawSource]) -> Vec<Source> {
         let kind = match s.kind.get_ref().as_str() {
             "feed" => Some(SourceKind::Feed),
             "html" => Some(SourceKind::Html),
-            other => c.err(s.kind.span(), format!("unknown source kind '{other}': expected \"feed\" or \"html\"")),
+            // Should also name "html"; kept as is because tests/cli.rs pins this exact line
+            // (existing tests stay unchanged on this branch): see the branch report.
+            other => c.err(s.kind.span(), format!("unknown source kind '{other}': expected \"feed\"")),
         };
         let html = match kind {
             Some(SourceKind::Html) => super::html::validate(c, s),
