@@ -351,3 +351,36 @@ item = "li"
     assert_eq!(code, 0, "{err}");
     assert!(out.contains("(1 sources)"), "{out}");
 }
+
+#[test]
+fn sources_test_works_for_feeds_and_html_with_a_wrong_charset_header() {
+    let srv = Server::start();
+    srv.route("/rss2.xml", Route::ok("application/rss+xml", fixture("rss2.xml")));
+    // GBK bytes declared in <meta http-equiv> but served as UTF-8: decoded the way browsers do.
+    let page = "<html><head><meta http-equiv=\"Content-Type\" content=\"text/html; charset=gbk\"></head><body><div class=\"news\"><ul><li><a class=\"t\" href=\"x.html\">实验中学通知</a></li></ul></div></body></html>";
+    srv.route("/gbk.html", Route::ok("text/html; charset=utf-8", encoding_rs::GBK.encode(page).0.into_owned()));
+    let ws = workspace(&format!(
+        "[[source]]\nname = \"feed\"\nkind = \"feed\"\nurl = \"{}\"\n\n[[source]]\nname = \"gbk\"\nkind = \"html\"\nurl = \"{}\"\nitem = \"div.news li\"\nlink = \"a@href\"\ntitle = \"a\"\n",
+        srv.url("/rss2.xml"),
+        srv.url("/gbk.html")
+    ));
+    let (code, out, err) = ws.run(&["sources", "test", "feed", "--format", "json"]);
+    assert_eq!(code, 0, "{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let school = v["posts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["title"] == "Riverside School closes after kitchen fire")
+        .unwrap();
+    let rules: Vec<&str> = school["hits"].as_array().unwrap().iter().map(|h| h["rule"].as_str().unwrap()).collect();
+    assert_eq!(rules, ["school", "fire-at-school"]);
+    let (code, out, err) = ws.run(&["sources", "test", "gbk"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        out.contains("  title         实验中学通知") && out.contains("hit           school [high] keywords: 实验中学"),
+        "{out}"
+    );
+    let (code, _, err) = ws.run(&["sources", "test", "nope"]);
+    assert_eq!(code, 2, "{err}");
+}

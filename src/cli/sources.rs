@@ -143,8 +143,12 @@ fn report(source: &Source, rules: &RuleSet, c: Crawl) -> Report {
                 .into_iter()
                 .map(|h| {
                     let r = &rules.rules[h.rule];
-                    let mut keywords: Vec<String> = h.matches.iter().map(|m| m.keyword.clone()).collect();
-                    keywords.dedup();
+                    let mut keywords: Vec<String> = Vec::new();
+                    for m in &h.matches {
+                        if !keywords.contains(&m.keyword) {
+                            keywords.push(m.keyword.clone());
+                        }
+                    }
                     HitOut { rule: r.name.clone(), severity: r.severity.as_str(), keywords }
                 })
                 .collect();
