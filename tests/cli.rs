@@ -40,7 +40,7 @@ url = "not a url"
             "{p}:8:7: bad URL 'ftp://example.org/feed': only http:// and https:// URLs with a host can be watched (got scheme 'ftp')"
         ),
         format!("{p}:11:8: duplicate source name 'a' (first defined on line 6)"),
-        format!("{p}:12:8: unknown source kind 'blog': expected \"feed\""),
+        format!("{p}:12:8: unknown source kind 'blog': expected \"feed\" or \"html\""),
         format!("{p}:13:7: bad URL 'not a url': relative URL without a base"),
     ];
     assert_eq!(err.lines().collect::<Vec<_>>(), want.iter().map(String::as_str).collect::<Vec<_>>());

@@ -9,6 +9,7 @@ mod once;
 mod rules_test;
 mod run;
 mod schedule;
+mod sources;
 pub mod table;
 
 use std::path::PathBuf;
@@ -62,6 +63,9 @@ pub enum Command {
     /// Work with rules
     #[command(subcommand)]
     Rules(rules_test::RulesCommand),
+    /// Work with sources: `sources test NAME` shows what a source would yield, storing nothing
+    #[command(subcommand)]
+    Sources(sources::SourcesCommand),
 }
 
 /// Bad usage, or an invalid config or rule file: exit code 2.
@@ -79,6 +83,7 @@ pub fn run(cli: Cli) -> anyhow::Result<u8> {
         Command::Check => check::run(&config_path),
         Command::Hits(cmd) => hits::run(&config_path, cmd),
         Command::Rules(cmd) => rules_test::run(&config_path, cmd),
+        Command::Sources(cmd) => sources::run(&config_path, cmd),
     }
 }
 

@@ -4,6 +4,7 @@
 //! into a [`Config`] ([`validate`]). Every problem is reported as `path:line:col: message`; nothing
 //! after this module re-checks the config. Relative paths resolve against the config file's folder.
 
+pub mod html;
 mod raw;
 mod schedule;
 mod validate;
@@ -86,12 +87,15 @@ pub struct Rules {
 pub enum SourceKind {
     /// RSS 0.9x/1.0/2.0, Atom or JSON Feed.
     Feed,
+    /// A news list or forum board read with CSS selectors ([`html::HtmlSource`]).
+    Html,
 }
 
 impl SourceKind {
     pub fn as_str(self) -> &'static str {
         match self {
             SourceKind::Feed => "feed",
+            SourceKind::Html => "html",
         }
     }
 }
@@ -107,6 +111,8 @@ pub struct Source {
     pub schedules: Vec<crate::schedule::NamedSchedule>,
     /// Spread of this source's start within a slot; falls back to `[schedule] jitter`.
     pub jitter: Duration,
+    /// Selectors, follow, budgets and time zone; `Some` exactly when `kind` is `Html`.
+    pub html: Option<std::sync::Arc<html::HtmlSource>>,
 }
 
 /// Why a config could not be loaded.

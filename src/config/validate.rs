@@ -22,7 +22,7 @@ impl Checker<'_> {
         self.err(span, msg)
     }
 
-    fn err<T>(&mut self, span: std::ops::Range<usize>, msg: impl Into<String>) -> Option<T> {
+    pub(super) fn err<T>(&mut self, span: std::ops::Range<usize>, msg: impl Into<String>) -> Option<T> {
         self.problems.push(diag(self.path, self.text, span, msg));
         None
     }
@@ -46,7 +46,7 @@ impl Checker<'_> {
         }
     }
 
-    fn positive(&mut self, value: &Option<Spanned<i64>>, key: &str, default: u64) -> u64 {
+    pub(super) fn positive(&mut self, value: &Option<Spanned<i64>>, key: &str, default: u64) -> u64 {
         let Some(v) = value else { return default };
         match u64::try_from(*v.get_ref()) {
             Ok(n) if n > 0 => n,
@@ -125,13 +125,27 @@ fn sources(c: &mut Checker, raw: &[RawSource], schedule: &super::Schedule) -> Ve
         }
         let kind = match s.kind.get_ref().as_str() {
             "feed" => Some(SourceKind::Feed),
-            other => c.err(s.kind.span(), format!("unknown source kind '{other}': expected \"feed\"")),
+            "html" => Some(SourceKind::Html),
+            other => c.err(s.kind.span(), format!("unknown source kind '{other}': expected \"feed\" or \"html\"")),
+        };
+        let html = match kind {
+            Some(SourceKind::Html) => super::html::validate(c, s, schedule.timezone),
+            _ => {
+                if kind.is_some()
+                    && let Some((key, span)) = super::html::html_only_key(s)
+                {
+                    c.err::<()>(span, format!("'{key}' only applies to sources with kind = \"html\""));
+                }
+                None
+            }
         };
         let url = parse_url(c, &s.url);
         let schedules = super::schedule::source_schedules(c, s, &schedule.named);
         let jitter = if s.jitter.is_some() { c.duration_or_zero(&s.jitter) } else { schedule.jitter };
-        if let (Some(kind), Some(url)) = (kind, url) {
-            out.push(Source { name: name.to_string(), kind, url, tags: s.tags.clone(), schedules, jitter });
+        if let (Some(kind), Some(url)) = (kind, url)
+            && (kind != SourceKind::Html || html.is_some())
+        {
+            out.push(Source { name: name.to_string(), kind, url, tags: s.tags.clone(), schedules, jitter, html });
         }
     }
     out

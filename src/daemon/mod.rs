@@ -120,6 +120,12 @@ async fn register(wtx: &mpsc::Sender<Msg>, sources: Vec<crate::config::Source>) 
     Ok(rx.await.map_err(|_| DaemonError::WriterGone)??)
 }
 
+async fn prepare(wtx: &mpsc::Sender<Msg>, source_id: i64, html: bool) -> Result<writer::Prepared, DaemonError> {
+    let (reply, rx) = oneshot::channel();
+    wtx.send(Msg::Prepare { source_id, html, reply }).await.map_err(|_| DaemonError::WriterGone)?;
+    Ok(rx.await.map_err(|_| DaemonError::WriterGone)??)
+}
+
 /// Starts a poll for every source whose slot has come. A source still polling from its previous
 /// slot is not started twice: that slot is skipped.
 fn dispatch(
@@ -146,14 +152,21 @@ fn dispatch(
         st.next_due = Some(next);
         st.running = true;
         let cycle = cycles.start(slot);
-        let plan =
-            Plan { order: 0, source_id: st.source_id, source: st.source.clone(), validators: st.validators.clone() };
+        let (source, source_id) = (st.source.clone(), st.source_id);
         let (fetcher, rules, pool, wtx) = (live.fetcher.clone(), live.rules.clone(), live.pool.clone(), wtx.clone());
         let delay = st.jitter_delay(slot);
         let name = st.source.name.clone();
         tasks.spawn(async move {
             tokio::time::sleep(delay).await;
             let Ok(_permit) = pool.acquire_owned().await else { return (name, cycle, None) };
+            let (validators, followed) = match prepare(&wtx, source_id, source.html.is_some()).await {
+                Ok(p) => p,
+                Err(e) => {
+                    tracing::error!(source = %name, error = %e, "cannot read the source's state");
+                    return (name, cycle, None);
+                }
+            };
+            let plan = Plan { order: 0, source_id, source, validators, followed };
             let fetched = fetch_source(&fetcher, &rules, plan).await;
             let (reply, rx) = oneshot::channel();
             let msg = Msg::Commit { fetched: Box::new(fetched), rules, next_due: next, reply };
@@ -161,7 +174,7 @@ fn dispatch(
                 return (name, cycle, None);
             }
             match rx.await {
-                Ok(Ok((report, validators))) => (name, cycle, Some(report).map(|r| r.with_validators(validators))),
+                Ok(Ok(report)) => (name, cycle, Some(report)),
                 Ok(Err(e)) => {
                     tracing::error!(source = %name, error = %e, "cannot record poll");
                     (name, cycle, None)
@@ -180,9 +193,6 @@ fn finish(
     let Ok((name, cycle, report)) = done else { return };
     if let Some(st) = states.get_mut(&name) {
         st.running = false;
-        if let Some(v) = report.as_ref().and_then(|r| r.validators.clone()) {
-            st.validators = v;
-        }
     }
     if let Some(summary) = cycles.finish(cycle, report.as_ref()) {
         let next = states.values().filter_map(|s| s.next_due).min();
@@ -234,13 +244,7 @@ async fn reload(path: &Path, live: &Live, states: &mut States, wtx: &mpsc::Sende
                 if !added.iter().any(|a| a.name == source.name) {
                     continue;
                 }
-                let mut st = state::SourceState {
-                    source,
-                    source_id: k.source_id,
-                    validators: k.validators,
-                    next_due: None,
-                    running: false,
-                };
+                let mut st = state::SourceState { source, source_id: k.source_id, next_due: None, running: false };
                 st.next_due = st.next_slot(&next.cfg, now);
                 if let Some(due) = st.next_due {
                     let _ = wtx.send(Msg::SetDue { source_id: st.source_id, due }).await;

@@ -8,7 +8,6 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 
 use crate::config::{Config, Source};
-use crate::fetch::Validators;
 use crate::schedule::next_fire;
 
 use super::writer::Known;
@@ -18,7 +17,6 @@ use super::writer::Known;
 pub struct SourceState {
     pub source: Source,
     pub source_id: i64,
-    pub validators: Validators,
     /// The slot it is next due at (`None`: no schedule ever fires for it).
     pub next_due: Option<DateTime<Utc>>,
     pub running: bool,
@@ -53,13 +51,7 @@ pub fn initial(cfg: &Config, known: Vec<Known>, now: DateTime<Utc>) -> States {
         .iter()
         .zip(known)
         .map(|(source, k)| {
-            let mut st = SourceState {
-                source: source.clone(),
-                source_id: k.source_id,
-                validators: k.validators,
-                next_due: None,
-                running: false,
-            };
+            let mut st = SourceState { source: source.clone(), source_id: k.source_id, next_due: None, running: false };
             st.next_due = match k.next_due {
                 Some(due) if due > now => Some(due),
                 // Missed while down, or never polled: catch up once, right away.
@@ -81,9 +73,6 @@ pub fn reconcile(states: &mut States, cfg: &Config, now: DateTime<Utc>) -> (Vec<
             Some(st) if st.source == *source => {}
             Some(st) => {
                 let reschedule = st.source.schedules != source.schedules;
-                if st.source.url != source.url {
-                    st.validators = Validators::default();
-                }
                 st.source = source.clone();
                 if reschedule {
                     st.next_due = st.next_slot(cfg, now);

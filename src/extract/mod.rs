@@ -3,8 +3,11 @@
 //! `feed` sources go through [`feed::extract`]; markup in titles and bodies is reduced to plain
 //! text by [`text::html_to_text`]. The poll stage matches and stores the posts.
 
+pub mod dates;
 pub mod feed;
+pub mod html;
 pub mod text;
+pub mod urls;
 
 use chrono::{DateTime, Utc};
 

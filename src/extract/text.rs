@@ -1,9 +1,14 @@
 //! Markup to plain text: visible text only, whitespace collapsed, paragraph breaks kept.
 
-use scraper::{Html, Node};
+use scraper::{ElementRef, Html, Node};
 
 /// Elements whose text is never shown to a reader.
 const HIDDEN: &[&str] = &["script", "style", "noscript", "template", "head", "iframe", "object"];
+/// Page furniture dropped too when a whole page is read (no selector chose what to read).
+const HIDDEN_ON_PAGE: &[&str] = &[
+    "script", "style", "noscript", "template", "head", "iframe", "object", "nav", "header", "footer", "aside", "form",
+    "button", "select",
+];
 /// Elements that start a new paragraph.
 const BLOCK: &[&str] = &[
     "p",
@@ -39,17 +44,26 @@ pub fn html_to_text(html: &str) -> String {
     }
     let doc = Html::parse_fragment(html);
     let mut raw = String::new();
-    walk(doc.tree.root(), &mut raw);
+    walk(doc.tree.root(), HIDDEN, &mut raw);
     collapse(&raw)
 }
 
-fn walk(node: ego_tree::NodeRef<'_, Node>, out: &mut String) {
+/// Visible text of an element. With `whole_page`, navigation, headers, footers, asides and forms
+/// are dropped as well: that is for reading a page no selector narrowed down; an element chosen
+/// by a selector keeps them.
+pub fn element_text(el: ElementRef<'_>, whole_page: bool) -> String {
+    let mut raw = String::new();
+    walk(*el, if whole_page { HIDDEN_ON_PAGE } else { HIDDEN }, &mut raw);
+    collapse(&raw)
+}
+
+fn walk(node: ego_tree::NodeRef<'_, Node>, hidden: &[&str], out: &mut String) {
     for child in node.children() {
         match child.value() {
             Node::Text(t) => out.push_str(t),
             Node::Element(e) => {
                 let name = e.name();
-                if HIDDEN.contains(&name) {
+                if hidden.contains(&name) {
                     continue;
                 }
                 if name == "br" {
@@ -60,12 +74,12 @@ fn walk(node: ego_tree::NodeRef<'_, Node>, out: &mut String) {
                 if block {
                     out.push('\n');
                 }
-                walk(child, out);
+                walk(child, hidden, out);
                 if block {
                     out.push('\n');
                 }
             }
-            _ => walk(child, out),
+            _ => walk(child, hidden, out),
         }
     }
 }

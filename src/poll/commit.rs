@@ -2,7 +2,7 @@
 
 use chrono::Utc;
 
-use super::fetch_source::{Fetched, MatchedPost, Page};
+use super::fetch_source::{Fetched, MatchedPost, Page, PageDoc};
 use super::{PollError, SourceReport, Status};
 use crate::archive::Archive;
 use crate::fetch::Document;
@@ -27,10 +27,12 @@ pub fn commit(store: &mut Store, archive: &Archive, rules: &RuleSet, f: Fetched)
                 stats.http_status = Some(*status);
                 Ok(SourceStatus::NotModified)
             }
-            Ok(Page::Document { doc, charset, posts }) => {
+            Ok(Page::Document { docs, posts, followed }) => {
+                let doc = &docs[0].doc;
                 stats.http_status = Some(doc.status);
-                stats.bytes = Some(doc.body.len() as u64);
-                store_posts(&tx, archive, rules, poll_id, source_id, doc, charset, posts, &mut stats)
+                stats.bytes = Some(docs.iter().map(|d| d.doc.body.len() as u64).sum());
+                store_posts(&tx, archive, rules, poll_id, source_id, docs, posts, &mut stats)
+                    .and_then(|()| followed.iter().try_for_each(|f| Ok(tx.put_followed(source_id, f, Utc::now())?)))
                     .map(|()| SourceStatus::Ok { etag: doc.etag.clone(), last_modified: doc.last_modified.clone() })
             }
         };
@@ -57,7 +59,6 @@ pub fn commit(store: &mut Store, archive: &Archive, rules: &RuleSet, f: Fetched)
         },
         stats,
         duration: f.elapsed,
-        validators: None,
     };
     log(&report);
     Ok(report)
@@ -81,13 +82,13 @@ fn store_posts(
     rules: &RuleSet,
     poll_id: i64,
     source_id: i64,
-    doc: &Document,
-    charset: &str,
+    docs: &[PageDoc],
     posts: &[MatchedPost],
     stats: &mut PollStats,
 ) -> Result<(), CommitError> {
     let now = Utc::now();
-    let mut snapshot: Option<String> = None;
+    // Each document is archived at most once per poll, and only if a post read from it has hits.
+    let mut snapshots: Vec<Option<String>> = vec![None; docs.len()];
     for mp in posts {
         let p = &mp.post;
         let row = PostRow {
@@ -98,6 +99,7 @@ fn store_posts(
             published_at: p.published_at,
             text: &p.text,
             text_hash: &mp.text_hash,
+            floor: mp.floor,
         };
         let (post_id, change) = tx.upsert_post(source_id, &row, now)?;
         stats.posts_seen += 1;
@@ -109,11 +111,12 @@ fn store_posts(
         if mp.hits.is_empty() {
             continue;
         }
-        let sha = match &snapshot {
+        let sha = match &snapshots[mp.doc] {
             Some(sha) => sha.clone(),
             None => {
+                let PageDoc { doc, charset } = &docs[mp.doc];
                 let sha = archive_document(tx, archive, doc, charset)?;
-                snapshot = Some(sha.clone());
+                snapshots[mp.doc] = Some(sha.clone());
                 sha
             }
         };

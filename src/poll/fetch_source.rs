@@ -1,6 +1,7 @@
 //! The network half of a poll: fetch one source, decode, extract posts, match rules. Touches no
 //! database, so any number can run at once (bounded by the caller).
 
+use std::collections::HashMap;
 use std::time::Instant;
 
 use chrono::{DateTime, Utc};
@@ -9,6 +10,7 @@ use crate::config::{Source, SourceKind};
 use crate::extract::{self, Post};
 use crate::fetch::{Document, Fetcher, Outcome, Validators, charset};
 use crate::rules::{RuleHit, RuleSet};
+use crate::store::Followed;
 
 /// What to poll: a configured source with its database id and conditional-GET validators.
 #[derive(Debug, Clone)]
@@ -18,6 +20,8 @@ pub struct Plan {
     pub source_id: i64,
     pub source: Source,
     pub validators: Validators,
+    /// What an html source followed in earlier polls, by URL (empty for feeds).
+    pub followed: HashMap<String, Followed>,
 }
 
 /// A post with what the matcher found in it.
@@ -26,13 +30,33 @@ pub struct MatchedPost {
     pub post: Post,
     pub text_hash: String,
     pub hits: Vec<RuleHit>,
+    /// Index into [`Page::Document`]'s `docs` of the page the post was read from: the evidence
+    /// for its hits. 0 is the source's own URL.
+    pub doc: usize,
+    /// A forum reply's floor.
+    pub floor: Option<u64>,
+}
+
+/// A fetched document and the charset it was decoded with.
+#[derive(Debug)]
+pub struct PageDoc {
+    pub doc: Document,
+    pub charset: &'static str,
 }
 
 /// What fetching produced, ready for the writer.
 #[derive(Debug)]
 pub enum Page {
-    NotModified { status: u16 },
-    Document { doc: Box<Document>, charset: &'static str, posts: Vec<MatchedPost> },
+    NotModified {
+        status: u16,
+    },
+    /// `docs[0]` is the source's URL; an html source adds list pages, articles and thread pages.
+    Document {
+        docs: Vec<PageDoc>,
+        posts: Vec<MatchedPost>,
+        /// Articles and threads followed by this poll, to remember for the next.
+        followed: Vec<Followed>,
+    },
 }
 
 /// One source's fetch result, handed to [`super::commit`].
@@ -61,14 +85,17 @@ async fn poll_page(fetcher: &Fetcher, rules: &RuleSet, plan: &Plan) -> Result<Pa
         Ok(Outcome::Fetched(doc)) => doc,
         Err(e) => return Err((e.to_string(), e.status())),
     };
-    let decoded = charset::decode(&doc.body, doc.content_type.as_deref());
-    let posts = match plan.source.kind {
-        SourceKind::Feed => extract::feed::extract(&doc.final_url, &decoded.text),
+    if let (SourceKind::Html, Some(html)) = (plan.source.kind, &plan.source.html) {
+        let c = super::html::crawl(fetcher, &plan.source.name, html, doc, &plan.followed, Utc::now()).await;
+        let posts = c.posts.into_iter().map(|p| matched(rules, p.post, p.doc, p.floor)).collect();
+        return Ok(Page::Document { docs: c.docs, posts, followed: c.followed });
     }
-    .map_err(|e| (e.to_string(), Some(doc.status)))?;
-    let posts = posts
-        .into_iter()
-        .map(|post| MatchedPost { text_hash: post.text_hash(), hits: rules.matcher.match_text(&post.text), post })
-        .collect();
-    Ok(Page::Document { charset: decoded.encoding.name(), doc: Box::new(doc), posts })
+    let decoded = charset::decode(&doc.body, doc.content_type.as_deref());
+    let posts = extract::feed::extract(&doc.final_url, &decoded.text).map_err(|e| (e.to_string(), Some(doc.status)))?;
+    let posts = posts.into_iter().map(|post| matched(rules, post, 0, None)).collect();
+    Ok(Page::Document { docs: vec![PageDoc { charset: decoded.encoding.name(), doc }], posts, followed: Vec::new() })
+}
+
+fn matched(rules: &RuleSet, post: Post, doc: usize, floor: Option<u64>) -> MatchedPost {
+    MatchedPost { text_hash: post.text_hash(), hits: rules.matcher.match_text(&post.text), post, doc, floor }
 }

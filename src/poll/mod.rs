@@ -5,6 +5,7 @@
 
 mod commit;
 mod fetch_source;
+pub mod html;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -13,7 +14,7 @@ use futures_util::StreamExt;
 use tokio::sync::{mpsc, oneshot};
 
 pub use commit::commit;
-pub use fetch_source::{Fetched, Page, Plan, fetch_source};
+pub use fetch_source::{Fetched, MatchedPost, Page, PageDoc, Plan, fetch_source};
 
 use crate::archive::Archive;
 use crate::config::{Config, Source};
@@ -37,16 +38,6 @@ pub struct SourceReport {
     pub status: Status,
     pub stats: PollStats,
     pub duration: Duration,
-    /// Conditional-GET validators after this poll (set by the daemon's writer).
-    pub validators: Option<Validators>,
-}
-
-impl SourceReport {
-    /// The same report carrying the source's validators after the poll.
-    pub fn with_validators(mut self, v: Validators) -> SourceReport {
-        self.validators = Some(v);
-        self
-    }
 }
 
 /// Everything one `once` run did, in config order.
@@ -136,7 +127,8 @@ fn writer_loop(
     for (order, source) in sources.into_iter().enumerate() {
         let id = store.ensure_source(&source.name, source.kind.as_str(), source.url.as_str(), &source.tags)?;
         let (etag, last_modified) = store.validators(id)?;
-        plans.push(Plan { order, source_id: id, source, validators: Validators { etag, last_modified } });
+        let followed = if source.html.is_some() { store.followed(id)? } else { Default::default() };
+        plans.push(Plan { order, source_id: id, source, validators: Validators { etag, last_modified }, followed });
     }
     if ready.send(plans).is_err() {
         return Ok(Vec::new());

@@ -7,7 +7,11 @@ use rusqlite::Connection;
 use super::StoreError;
 
 /// Every migration in order; index + 1 is the schema version it brings the database to.
-const MIGRATIONS: &[&str] = &[include_str!("migrations/0001_init.sql")];
+const MIGRATIONS: &[&str] = &[
+    include_str!("migrations/0001_init.sql"),
+    // 0002 is being written on the daemon branch; until it lands, 0003 is the second to run.
+    include_str!("migrations/0003_html.sql"),
+];
 
 pub fn run(conn: &mut Connection, path: &Path) -> Result<(), StoreError> {
     let current: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;

@@ -4,6 +4,7 @@
 //! (one transaction); the CLI reads through the query functions in [`hits`]. No SQL lives
 //! outside this module.
 
+mod followed;
 pub mod hits;
 mod migrate;
 mod write;
@@ -13,6 +14,7 @@ use std::path::{Path, PathBuf};
 use chrono::{DateTime, SecondsFormat, Utc};
 use rusqlite::Connection;
 
+pub use followed::Followed;
 pub use write::{PollStats, PollTx, PostChange, PostRow, SnapshotRow, SourceStatus};
 
 /// Why a database operation failed.

@@ -16,6 +16,8 @@ pub struct PostRow<'a> {
     pub published_at: Option<DateTime<Utc>>,
     pub text: &'a str,
     pub text_hash: &'a str,
+    /// A forum reply's floor (1 = opening post).
+    pub floor: Option<u64>,
 }
 
 /// What storing a post found.
@@ -83,6 +85,10 @@ impl<'c> PollTx<'c> {
         PollTx { tx }
     }
 
+    pub(super) fn tx(&self) -> &Transaction<'c> {
+        &self.tx
+    }
+
     /// Inserts the poll row (finished later by [`PollTx::finish_poll`]); returns its id.
     pub fn start_poll(&self, source_id: i64, url: &str, started_at: DateTime<Utc>) -> Result<i64, StoreError> {
         self.tx.execute(
@@ -109,6 +115,7 @@ impl<'c> PollTx<'c> {
             )
             .optional()?;
         let published = p.published_at.map(ts);
+        let floor = p.floor.map(|f| f as i64);
         let (id, version, change) = match existing {
             Some((id, hash, _)) if hash == p.text_hash => {
                 self.tx.execute("UPDATE posts SET last_seen = ?2 WHERE id = ?1", params![id, now])?;
@@ -117,16 +124,16 @@ impl<'c> PollTx<'c> {
             Some((id, _, version)) => {
                 self.tx.execute(
                     "UPDATE posts SET url = ?2, title = ?3, author = ?4, published_at = COALESCE(?5, published_at),
-                       last_seen = ?6, text_hash = ?7, text = ?8, version = ?9 WHERE id = ?1",
-                    params![id, p.url, p.title, p.author, published, now, p.text_hash, p.text, version + 1],
+                       last_seen = ?6, text_hash = ?7, text = ?8, version = ?9, floor = ?10 WHERE id = ?1",
+                    params![id, p.url, p.title, p.author, published, now, p.text_hash, p.text, version + 1, floor],
                 )?;
                 (id, version + 1, PostChange::Changed)
             }
             None => {
                 self.tx.execute(
-                    "INSERT INTO posts (source_id, guid, url, title, author, published_at, first_seen, last_seen, text_hash, text)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7, ?8, ?9)",
-                    params![source_id, p.guid, p.url, p.title, p.author, published, now, p.text_hash, p.text],
+                    "INSERT INTO posts (source_id, guid, url, title, author, published_at, first_seen, last_seen, text_hash, text, floor)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7, ?8, ?9, ?10)",
+                    params![source_id, p.guid, p.url, p.title, p.author, published, now, p.text_hash, p.text, floor],
                 )?;
                 (self.tx.last_insert_rowid(), 1, PostChange::New)
             }
