@@ -53,7 +53,10 @@ fn sighup_reloads_rules_and_refuses_a_broken_config() {
     s.route("/feed.xml", Route::ok(RSS, fixture("rss2.xml")));
     let ws = Workspace::new(&[]);
     ws.write_raw_config(&daemon_config(&[("news", s.url("/feed.xml"))], "*/1 * * * * *", ""));
-    let d = Daemon::start(&ws, &[]);
+    let sock_path = ws.path("notify.sock");
+    let sock = UnixDatagram::bind(&sock_path).unwrap();
+    sock.set_nonblocking(true).unwrap();
+    let d = Daemon::start(&ws, &[("NOTIFY_SOCKET", sock_path.to_str().unwrap())]);
     assert!(wait_until(Duration::from_secs(10), || polls(&ws, "news") >= 1), "{}", d.log());
 
     // A new rule, and a new story that only it matches.
@@ -86,6 +89,16 @@ fn sighup_reloads_rules_and_refuses_a_broken_config() {
     assert!(wait_until(Duration::from_secs(5), || d.log().contains("reload refused")), "{}", d.log());
     let log = d.log();
     assert!(log.contains("broken.toml:3:12: unknown severity 'urgent'"), "{log}");
+    let mut buf = [0u8; 4096];
+    let mut statuses = Vec::new();
+    while let Ok(n) = sock.recv(&mut buf) {
+        statuses.push(String::from_utf8_lossy(&buf[..n]).into_owned());
+    }
+    assert!(
+        statuses.iter().any(|m| m.contains("STATUS=reload refused, still running the previous config:")
+            && m.contains("unknown severity 'urgent'")),
+        "{statuses:?}"
+    );
     let before = polls(&ws, "news");
     assert!(
         wait_until(Duration::from_secs(5), || polls(&ws, "news") > before + 1),
