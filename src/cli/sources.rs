@@ -7,7 +7,7 @@ use serde::Serialize;
 
 use super::{UsageError, exit};
 use crate::config::{Source, SourceKind};
-use crate::extract::html::SelectorUse;
+use crate::extract::html::{Origin, SelectorUse};
 use crate::fetch::{Fetcher, Outcome, Validators, charset};
 use crate::poll::html::{Crawl, CrawledPost};
 use crate::rules::RuleSet;
@@ -54,6 +54,8 @@ struct PostOut {
     /// The page the post was read from (its evidence).
     page: String,
     text: String,
+    /// Where each field came from: the selector, or how it was made (html sources only).
+    origins: Vec<Origin>,
     hits: Vec<HitOut>,
 }
 
@@ -98,7 +100,7 @@ async fn test(fetcher: &Fetcher, source: &Source) -> Result<Crawl, String> {
     }
     let decoded = charset::decode(&doc.body, doc.content_type.as_deref());
     let posts = crate::extract::feed::extract(&doc.final_url, &decoded.text).map_err(|e| e.to_string())?;
-    let posts = posts.into_iter().map(|post| CrawledPost { post, doc: 0, floor: None }).collect();
+    let posts = posts.into_iter().map(|post| CrawledPost { post, doc: 0, floor: None, origins: Vec::new() }).collect();
     let docs = vec![crate::poll::PageDoc { doc, charset: decoded.encoding.name() }];
     Ok(Crawl { docs, posts, ..Default::default() })
 }
@@ -161,6 +163,7 @@ fn report(source: &Source, rules: &RuleSet, c: Crawl) -> Report {
                 floor: p.floor,
                 page: c.docs[p.doc].doc.final_url.clone(),
                 text: p.post.text.clone(),
+                origins: p.origins.clone(),
                 hits,
             }
         })
@@ -196,7 +199,12 @@ fn render(r: &Report) -> String {
     for (i, p) in r.posts.iter().enumerate() {
         o += &format!("\npost {} of {}\n", i + 1, r.posts.len());
         let none = "(none)".to_string();
-        let line = |k: &str, v: Option<&String>| format!("  {k:<13} {}\n", v.unwrap_or(&none));
+        // Each field's line ends with where the value came from: `<- key = "selector"`.
+        let from = |k: &str| match p.origins.iter().find(|o| o.field == k) {
+            Some(o) => format!("   <- {}", o.describe()),
+            None => String::new(),
+        };
+        let line = |k: &str, v: Option<&String>| format!("  {k:<13} {}{}\n", v.unwrap_or(&none), from(k));
         o += &line("guid", Some(&p.guid));
         o += &line("url", p.url.as_ref());
         o += &line("title", p.title.as_ref());
@@ -208,7 +216,7 @@ fn render(r: &Report) -> String {
         o += &line("page", Some(&p.page));
         let text: String = p.text.chars().take(200).collect::<String>().replace('\n', " / ");
         let more = if p.text.chars().count() > 200 { "…" } else { "" };
-        o += &format!("  {:<13} {text}{more}\n", "text");
+        o += &format!("  {:<13} {text}{more}{}\n", "text", from("text"));
         if p.hits.is_empty() {
             o += "  hits          none\n";
         }

@@ -113,6 +113,41 @@ pub struct ArticleSelectors {
     pub next: Option<Sel>,
 }
 
+impl HtmlSource {
+    /// The selector behind a config key (`"title"`, `"article.content"`, …), if it is set.
+    ///
+    /// ```
+    /// # use std::path::Path;
+    /// let toml = "[[source]]\nname = \"b\"\nkind = \"html\"\nurl = \"http://x/\"\npreset = \"discuz\"\n";
+    /// let cfg = trawl::config::Config::parse(Path::new("trawl.toml"), toml).unwrap();
+    /// let html = cfg.sources[0].html.as_ref().unwrap();
+    /// assert_eq!(html.selector("link").unwrap().source, "a.xst@href");
+    /// assert!(html.selector("summary").is_none());
+    /// ```
+    pub fn selector(&self, key: &str) -> Option<&Sel> {
+        let (l, a) = (&self.list, &self.article);
+        match key {
+            "item" => Some(&l.item),
+            "link" => l.link.as_ref(),
+            "title" => l.title.as_ref(),
+            "author" => l.author.as_ref(),
+            "time" => l.time.as_ref(),
+            "summary" => l.summary.as_ref(),
+            "replies" => l.replies.as_ref(),
+            "next" => l.next.as_ref(),
+            "post" => a.post.as_ref(),
+            "article.title" => a.title.as_ref(),
+            "article.content" => a.content.as_ref(),
+            "article.author" => a.author.as_ref(),
+            "article.time" => a.time.as_ref(),
+            "article.floor" => a.floor.as_ref(),
+            "article.permalink" => a.permalink.as_ref(),
+            "article.next" => a.next.as_ref(),
+            _ => None,
+        }
+    }
+}
+
 /// The names of the keys only `html` sources take, if `s` sets any (for a helpful error).
 pub fn html_only_key(s: &RawSource) -> Option<(&'static str, std::ops::Range<usize>)> {
     let strs = [

@@ -11,7 +11,7 @@ use url::Url;
 use super::fetch_source::PageDoc;
 use crate::config::html::HtmlSource;
 use crate::extract::Post;
-use crate::extract::html::{self, ListItem, SelectorUse};
+use crate::extract::html::{self, ListItem, Origin, Origins, SelectorUse};
 use crate::fetch::{Document, Fetcher, Outcome, Validators, charset};
 use crate::store::Followed;
 
@@ -21,6 +21,8 @@ pub struct CrawledPost {
     pub post: Post,
     pub doc: usize,
     pub floor: Option<u64>,
+    /// Where each field came from (empty for feeds), for `trawl sources test`.
+    pub origins: Vec<Origin>,
 }
 
 /// Everything one crawl produced.
@@ -41,6 +43,8 @@ struct Crawler<'a> {
     src: &'a HtmlSource,
     now: DateTime<Utc>,
     out: Crawl,
+    /// How many list entries of this crawl had each `text:` identity (see [`Crawler::list_post`]).
+    text_ids: HashMap<String, u32>,
 }
 
 /// Crawls from `first`, the already fetched list page; `known` is what earlier polls followed.
@@ -52,13 +56,13 @@ pub async fn crawl(
     known: &HashMap<String, Followed>,
     now: DateTime<Utc>,
 ) -> Crawl {
-    let mut c = Crawler { fetcher, source, src, now, out: Crawl::default() };
+    let mut c = Crawler { fetcher, source, src, now, out: Crawl::default(), text_ids: HashMap::new() };
     let items = c.list(first).await;
     if src.follow {
         c.follow(items, known).await;
     } else {
         for (item, doc) in items {
-            c.out.posts.push(CrawledPost { post: list_post(&item), doc, floor: None });
+            c.list_post(&item, doc);
         }
     }
     c.out
@@ -124,7 +128,7 @@ impl Crawler<'_> {
         for (item, list_doc) in items {
             let Some(link) = item.link.clone() else {
                 // Nothing to follow: the list entry is the post.
-                self.out.posts.push(CrawledPost { post: list_post(&item), doc: list_doc, floor: None });
+                self.list_post(&item, list_doc);
                 continue;
             };
             let before = known.get(&link);
@@ -159,16 +163,28 @@ impl Crawler<'_> {
         let (i, text, url) = self.keep(doc);
         let a = html::article_page(&text, &url, self.src, self.now);
         self.out.uses.extend(a.uses);
-        let title = a.title.or_else(|| item.title.clone());
+        let mut o = Origins::new(self.src);
+        o.key("url", "link", None);
+        let title = o.pick("title", vec![("article.title", a.title), ("title", item.title.clone())]);
+        let author = o.pick("author", vec![("article.author", a.author), ("author", item.author.clone())]);
+        let published_at = o.pick_date(
+            "published_at",
+            vec![("article.time", &a.time_text, a.published_at), ("time", &item.time_text, item.published_at)],
+        );
+        match &self.src.article.content {
+            Some(_) if a.content.is_empty() => o.made("text", "the title only: article.content matched nothing"),
+            Some(_) => o.key("text", "article.content", Some("after the title")),
+            None => o.made("text", "title + the whole article page without navigation (no article.content set)"),
+        }
         let post = Post {
             guid: link.to_string(),
             url: Some(link.to_string()),
             text: join(title.as_deref(), &a.content),
             title,
-            author: a.author.or_else(|| item.author.clone()),
-            published_at: a.published_at.or(item.published_at),
+            author,
+            published_at,
         };
-        self.out.posts.push(CrawledPost { post, doc: i, floor: None });
+        self.out.posts.push(CrawledPost { post, doc: i, floor: None, origins: o.list });
         self.out.followed.push(Followed { url: link.to_string(), item_hash: Some(item_hash), ..Default::default() });
     }
 
@@ -185,11 +201,14 @@ impl Crawler<'_> {
             let (i, text, url) = self.keep(doc);
             let t = html::thread_page(&text, &url, link, first_floor, self.src, self.now);
             self.out.uses.extend(t.uses);
-            let title = item.title.clone().or(t.title);
+            let title = item.title.clone().or(t.title.clone());
             state.last_page_url = Some(page_url.clone());
             state.last_page_first_floor = Some(first_floor);
             for r in t.replies.iter().filter(|r| r.floor > seen) {
                 let body = if r.floor == 1 { join(title.as_deref(), &r.text) } else { r.text.clone() };
+                let mut o = Origins::new(self.src);
+                o.pick("title", vec![("title", item.title.clone()), ("article.title", t.title.clone())]);
+                o.list.extend(r.origins.iter().cloned());
                 let post = Post {
                     guid: r.permalink.clone(),
                     url: Some(r.permalink.clone()),
@@ -198,7 +217,7 @@ impl Crawler<'_> {
                     published_at: r.published_at,
                     text: body,
                 };
-                self.out.posts.push(CrawledPost { post, doc: i, floor: Some(r.floor) });
+                self.out.posts.push(CrawledPost { post, doc: i, floor: Some(r.floor), origins: o.list });
             }
             let top = t.replies.iter().map(|r| r.floor).max();
             state.last_floor = state.last_floor.max(top);
@@ -215,21 +234,48 @@ impl Crawler<'_> {
         }
         self.out.followed.push(state);
     }
-}
 
-/// The post for a list entry read without following it.
-fn list_post(item: &ListItem) -> Post {
-    let guid = match (&item.link, &item.title) {
-        (Some(l), _) => l.clone(),
-        (None, t) => format!("title:{}", t.as_deref().unwrap_or("")),
-    };
-    Post {
-        guid,
-        url: item.link.clone(),
-        title: item.title.clone(),
-        author: item.author.clone(),
-        published_at: item.published_at,
-        text: join(item.title.as_deref(), item.summary.as_deref().unwrap_or("")),
+    /// Keeps a list entry read without following it as a post.
+    ///
+    /// Its identity is its link, else its title (`title:…`, as stored since html sources exist).
+    /// An entry with neither is identified by a hash of its text (`text:SHA256`), not by its place
+    /// on the page: a new entry on top shifts every place below it, so a positional id would make
+    /// every entry look changed (new versions, repeated hits) each time the list moves, while the
+    /// hash stays with the text wherever it moves, across pages too. Entries with the very same
+    /// text in one crawl are numbered in page order (`#2`, `#3`); being identical, which one gets
+    /// which number does not matter.
+    fn list_post(&mut self, item: &ListItem, doc: usize) {
+        let mut o = Origins::new(self.src);
+        let url = o.pick("url", vec![("link", item.link.clone())]);
+        let title = o.pick("title", vec![("title", item.title.clone())]);
+        let author = o.pick("author", vec![("author", item.author.clone())]);
+        let published_at = o.pick_date("published_at", vec![("time", &item.time_text, item.published_at)]);
+        let text = match (&item.title, &item.summary) {
+            (_, Some(summary)) => {
+                o.key("text", "summary", item.title.is_some().then_some("after the title"));
+                join(item.title.as_deref(), summary)
+            }
+            (Some(t), None) => {
+                o.made("text", "the title only: no summary");
+                t.clone()
+            }
+            (None, None) => {
+                o.made("text", "the entry's whole text (no title, no summary)");
+                item.text.clone()
+            }
+        };
+        let guid = match (&item.link, &item.title) {
+            (Some(l), _) => l.clone(),
+            (None, Some(t)) => format!("title:{t}"),
+            (None, None) => {
+                let id = format!("text:{}", crate::archive::sha256_hex(text.as_bytes()));
+                let n = self.text_ids.entry(id.clone()).or_insert(0);
+                *n += 1;
+                if *n == 1 { id } else { format!("{id}#{n}") }
+            }
+        };
+        let post = Post { guid, url, title, author, published_at, text };
+        self.out.posts.push(CrawledPost { post, doc, floor: None, origins: o.list });
     }
 }
 

@@ -2,6 +2,8 @@
 //! and rule files, and the real `trawl` binary. Nothing here reaches beyond loopback.
 #![allow(dead_code)]
 
+pub mod html;
+
 use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -35,7 +37,14 @@ impl Route {
     }
 }
 
-type Routes = Arc<Mutex<HashMap<String, Route>>>;
+/// Routes by path (or path and query, which wins), and every request's path and query in order.
+#[derive(Default)]
+struct ServerState {
+    routes: HashMap<String, Route>,
+    requests: Vec<String>,
+}
+
+type Routes = Arc<Mutex<ServerState>>;
 
 /// A loopback HTTP server whose answers tests can change while it runs.
 pub struct Server {
@@ -60,8 +69,15 @@ impl Server {
         Server { addr: rx.recv().unwrap(), routes }
     }
 
+    /// Serves `route` on `path`; a `path` with `?query` answers only that query, before a route
+    /// on the bare path.
     pub fn route(&self, path: &str, route: Route) {
-        self.routes.lock().unwrap().insert(path.to_string(), route);
+        self.routes.lock().unwrap().routes.insert(path.to_string(), route);
+    }
+
+    /// How many requests asked for `path_and_query` (exactly as requested).
+    pub fn requests(&self, path_and_query: &str) -> usize {
+        self.routes.lock().unwrap().requests.iter().filter(|r| *r == path_and_query).count()
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -70,7 +86,12 @@ impl Server {
 }
 
 async fn serve(State(routes): State<Routes>, uri: Uri) -> Response {
-    let route = routes.lock().unwrap().get(uri.path()).cloned();
+    let full = uri.path_and_query().map_or(uri.path(), |pq| pq.as_str()).to_string();
+    let route = {
+        let mut state = routes.lock().unwrap();
+        state.requests.push(full.clone());
+        state.routes.get(&full).or_else(|| state.routes.get(uri.path())).cloned()
+    };
     let Some(route) = route else {
         return Response::builder().status(404).body(Body::from("not found")).unwrap();
     };
@@ -253,11 +274,16 @@ impl Workspace {
 
 /// A config with a seconds-level schedule for daemon tests.
 pub fn daemon_config(sources: &[(&str, String)], cron: &str, extra: &str) -> String {
-    let mut cfg = format!(
-        "[fetch]\ntimeout = \"60s\"\nconcurrency = 2\n\n[daemon]\nshutdown_grace = \"2s\"\n\n[schedules.fast]\ncron = [\"{cron}\"]\n{extra}\n"
-    );
+    let mut cfg = daemon_config_with(cron, extra, "");
     for (name, url) in sources {
         cfg += &format!("\n[[source]]\nname = \"{name}\"\nkind = \"feed\"\nurl = \"{url}\"\n");
     }
     cfg
+}
+
+/// Like [`daemon_config`], with `sources` as TOML text (`[[source]]` tables of any kind).
+pub fn daemon_config_with(cron: &str, extra: &str, sources: &str) -> String {
+    format!(
+        "[fetch]\ntimeout = \"60s\"\nconcurrency = 2\n\n[daemon]\nshutdown_grace = \"2s\"\n\n[schedules.fast]\ncron = [\"{cron}\"]\n{extra}\n{sources}"
+    )
 }

@@ -6,11 +6,13 @@
 //! [`SelectorUse`] per selector, so `trawl sources test` can say what matched. Which pages to
 //! fetch, and when to stop, is the poll stage's business (`poll::html`).
 
+mod origin;
 mod pages;
 pub mod select;
 
 use serde::Serialize;
 
+pub use origin::{Origin, Origins};
 pub use pages::{ArticlePage, ListItem, ListPage, Reply, ThreadPage, article_page, list_page, thread_page};
 
 /// What one selector matched on one page.

@@ -4,8 +4,8 @@ use chrono::{DateTime, Utc};
 use scraper::{ElementRef, Html};
 use url::Url;
 
-use super::SelectorUse;
 use super::select::Sel;
+use super::{Origin, Origins, SelectorUse};
 use crate::config::html::HtmlSource;
 use crate::extract::{dates, text, urls};
 
@@ -22,6 +22,8 @@ pub struct ListItem {
     pub summary: Option<String>,
     /// Reply count on a forum board.
     pub replies: Option<u64>,
+    /// The entry's whole visible text: the post's text when it has neither title nor summary.
+    pub text: String,
 }
 
 /// What a list page holds.
@@ -56,6 +58,8 @@ pub struct Reply {
     pub time_text: Option<String>,
     pub published_at: Option<DateTime<Utc>>,
     pub text: String,
+    /// Where each field came from, for `trawl sources test`.
+    pub origins: Vec<Origin>,
 }
 
 /// One page of a forum thread.
@@ -141,6 +145,7 @@ pub fn list_page(html: &str, page_url: &Url, src: &HtmlSource, now: DateTime<Utc
             time_text,
             summary: summaries[i].clone(),
             replies: replies[i],
+            text: text::element_text(items[i], false),
         });
     }
     ListPage { items: out, next, uses: r.uses }
@@ -205,19 +210,53 @@ pub fn thread_page(
     let next = r.next("article.next", a.next.as_ref(), root);
     let mut replies = Vec::new();
     for (i, el) in posts.iter().enumerate() {
-        let floor = floors[i].unwrap_or(first_floor + i as u64);
-        let permalink = links[i]
-            .clone()
-            .or_else(|| el.value().id().map(|id| with_fragment(page_url, id)))
-            .unwrap_or_else(|| format!("{thread_url}#floor-{floor}"));
+        let mut o = Origins::new(src);
+        let floor = match floors[i] {
+            Some(f) => {
+                o.key("floor", "article.floor", None);
+                f
+            }
+            None => {
+                let why = a
+                    .floor
+                    .as_ref()
+                    .map_or(String::new(), |s| format!(": article.floor = {:?} matched nothing", s.source));
+                o.made("floor", format!("position in the thread{why}"));
+                first_floor + i as u64
+            }
+        };
+        let permalink = match (&links[i], el.value().id()) {
+            (Some(l), _) => {
+                o.key("url", "article.permalink", None);
+                l.clone()
+            }
+            (None, Some(id)) => {
+                o.made("url", format!("the page URL with the reply's id #{id}"));
+                with_fragment(page_url, id)
+            }
+            (None, None) => {
+                o.made("url", "the thread URL with #floor-N");
+                format!("{thread_url}#floor-{floor}")
+            }
+        };
+        let author = o.pick("author", vec![("article.author", authors[i].clone())]);
         let time_text = times[i].clone();
+        let published_at = o.pick_date("published_at", vec![("article.time", &time_text, r.date(&time_text))]);
+        let text = match (&a.content, &texts[i]) {
+            (Some(_), t) => o.pick("text", vec![("article.content", t.clone())]),
+            (None, t) => {
+                o.made("text", "the reply's whole text (no article.content set)");
+                t.clone()
+            }
+        };
         replies.push(Reply {
             floor,
             permalink,
-            author: authors[i].clone(),
-            published_at: r.date(&time_text),
+            author,
+            published_at,
             time_text,
-            text: texts[i].clone().unwrap_or_default(),
+            text: text.unwrap_or_default(),
+            origins: o.list,
         });
     }
     ThreadPage { title, replies, next, uses: r.uses }
