@@ -7,6 +7,7 @@ pub mod archive;
 pub mod cli;
 pub mod config;
 pub mod diag;
+pub mod digest;
 pub mod extract;
 pub mod fetch;
 pub mod poll;

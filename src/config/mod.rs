@@ -4,6 +4,7 @@
 //! into a [`Config`] ([`validate`]). Every problem is reported as `path:line:col: message`; nothing
 //! after this module re-checks the config. Relative paths resolve against the config file's folder.
 
+mod digest;
 mod raw;
 mod schedule;
 mod validate;
@@ -12,6 +13,8 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use crate::diag::{Diagnostic, Diagnostics};
+
+pub use digest::{Alerts, Channel, ChannelKind, Delivery, DigestConfig, DigestSchedule, Notify, Route, Security, WebhookFormat};
 
 /// The default config path when neither `-c` nor `$TRAWL_CONFIG` is given.
 pub const DEFAULT_PATH: &str = "config/trawl.toml";
@@ -28,6 +31,8 @@ pub struct Config {
     pub daemon: Daemon,
     pub log: Log,
     pub sources: Vec<Source>,
+    /// Digests, alerts and the channels they are delivered through.
+    pub notify: Notify,
 }
 
 /// When sources are polled.

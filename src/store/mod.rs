@@ -4,6 +4,8 @@
 //! (one transaction); the CLI reads through the query functions in [`hits`]. No SQL lives
 //! outside this module.
 
+pub mod coverage;
+pub mod deliveries;
 pub mod hits;
 mod migrate;
 mod write;
