@@ -41,11 +41,13 @@ pub fn after_poll(
     now: DateTime<Utc>,
 ) -> Result<(), StoreError> {
     let (min, tz) = (notify.alerts.min_severity, notify.timezone);
-    let serious: Vec<HitRecord> = tx
+    let mut serious: Vec<HitRecord> = tx
         .poll_hits(poll_id)?
         .into_iter()
         .filter(|h| Severity::parse(&h.severity).is_some_and(|s| s >= min))
         .collect();
+    // Most serious first: that is what the reader acts on.
+    serious.sort_by_key(|h| (std::cmp::Reverse(Severity::parse(&h.severity)), h.id));
     let state = tx.down_state(source_id)?;
     let renderer = std::cell::OnceCell::new();
     let renderer = || {

@@ -228,7 +228,9 @@ impl Facts {
     /// The digest of these facts with only the hits `keep` accepts (a channel's routing).
     pub fn digest(&self, cfg: &Config, keep: impl Fn(&HitRecord) -> bool) -> Digest {
         let tz = cfg.schedule.timezone;
-        let hits: Vec<&HitRecord> = self.hits.iter().filter(|h| keep(h)).collect();
+        let mut hits: Vec<&HitRecord> = self.hits.iter().filter(|h| keep(h)).collect();
+        // Most serious first, then in the order they were found.
+        hits.sort_by_key(|h| (std::cmp::Reverse(crate::rules::Severity::parse(&h.severity)), h.id));
         let mut by_severity = counts(hits.iter().map(|h| h.severity.as_str()));
         by_severity.sort_by_key(|c| std::cmp::Reverse(crate::rules::Severity::parse(&c.name)));
         let coverage: Vec<SourceCoverage> = self

@@ -36,8 +36,9 @@ pub async fn deliver_pass(
 ) -> Result<PassReport, DigestError> {
     let end = tokio::time::Instant::now() + deadline;
     let mut report = PassReport::default();
+    // Only what was due when the pass began: a delivery that fails now waits for its backoff.
+    let now = Utc::now();
     while tokio::time::Instant::now() < end && !shutdown.is_cancelled() {
-        let now = Utc::now();
         let lease = now + chrono::Duration::from_std(LEASE).expect("small");
         let batch = with_store(cfg, move |s| Ok(s.claim_due(now, lease, BATCH)?)).await?;
         if batch.is_empty() {

@@ -120,7 +120,8 @@ impl Renderer {
     }
 
     pub fn alert(&self, a: &super::alerts::Alert) -> Result<Message, DigestError> {
-        self.message(&a.event, "alert", "a", a)
+        let kind = if a.event == "hits" { "alert" } else { a.event.as_str() };
+        self.message(kind, "alert", "a", a)
     }
 }
 

@@ -60,7 +60,8 @@ pub async fn send(url: &str, format: WebhookFormat, msg: &Message, key: &str) ->
     let status = resp.status();
     let text = resp.text().await.unwrap_or_default();
     if !status.is_success() {
-        return Err(format!("POST {}: HTTP {status}: {}", redact(url), text.chars().take(200).collect::<String>()));
+        let text: String = text.chars().take(200).collect();
+        return Err(format!("HTTP {status} from POST {}: {text}", redact(url)));
     }
     // DingTalk, WeCom and Feishu answer 200 with an error code in the body.
     let parsed: Value = serde_json::from_str(&text).unwrap_or(Value::Null);
