@@ -22,7 +22,12 @@ fn setup(extra: &str) -> (Server, Workspace) {
 fn webhooks(hooks: &HookReceiver) -> String {
     FORMATS
         .iter()
-        .map(|f| format!("[[channel]]\nname = \"hook-{f}\"\ntype = \"webhook\"\nurl = \"{}\"\nformat = \"{f}\"\n", hooks.url(&format!("/{f}"))))
+        .map(|f| {
+            format!(
+                "[[channel]]\nname = \"hook-{f}\"\ntype = \"webhook\"\nurl = \"{}\"\nformat = \"{f}\"\n",
+                hooks.url(&format!("/{f}"))
+            )
+        })
         .collect()
 }
 
@@ -65,7 +70,8 @@ fn serious_hits_alert_once_through_every_webhook_format_mail_and_file() {
     }
     let generic = &hooks.hooks("/generic")[0].body;
     assert_eq!(generic["kind"], "alert");
-    let rules: Vec<&str> = generic["data"]["hits"].as_array().unwrap().iter().map(|h| h["rule"].as_str().unwrap()).collect();
+    let rules: Vec<&str> =
+        generic["data"]["hits"].as_array().unwrap().iter().map(|h| h["rule"].as_str().unwrap()).collect();
     assert_eq!(rules, ["fire-at-school", "school"]);
     assert_eq!(hooks.hooks("/dingtalk")[0].body["msgtype"], "markdown");
     assert!(hooks.hooks("/slack")[0].body["text"].as_str().unwrap().contains("[fire]"), "keywords are marked");
@@ -172,7 +178,12 @@ fn routing_filters_alerts_by_severity_and_owner() {
     let (_s, ws) = setup(&extra);
     ws.run(&["once"]);
     let rules = |path: &str| -> Vec<String> {
-        hooks.hooks(path).iter().flat_map(|h| h.body["data"]["hits"].as_array().unwrap().clone()).map(|h| h["rule"].as_str().unwrap().to_string()).collect()
+        hooks
+            .hooks(path)
+            .iter()
+            .flat_map(|h| h.body["data"]["hits"].as_array().unwrap().clone())
+            .map(|h| h["rule"].as_str().unwrap().to_string())
+            .collect()
     };
     assert_eq!(rules("/critical"), ["fire-at-school"]);
     assert_eq!(rules("/press"), ["school"]);

@@ -78,7 +78,10 @@ fn zero_report_with_a_failing_source_never_looks_clean() {
     ws.run(&["once"]);
     let text = digest(&ws, &["--format", "text"]);
     let lines: Vec<&str> = text.lines().collect();
-    assert!(lines[0].starts_with("Zero report — no hits from ") && lines[0].ends_with("(UTC) — COVERAGE INCOMPLETE"), "{text}");
+    assert!(
+        lines[0].starts_with("Zero report — no hits from ") && lines[0].ends_with("(UTC) — COVERAGE INCOMPLETE"),
+        "{text}"
+    );
     assert!(lines[1].starts_with("WARNING: coverage was incomplete") && lines[1].contains("Failed: broken."), "{text}");
     assert!(text.contains("| broken | 0 | 1 | never |"), "{text}");
     assert!(text.contains("HTTP 503") || text.contains("503"), "{text}");
@@ -87,9 +90,11 @@ fn zero_report_with_a_failing_source_never_looks_clean() {
 #[test]
 fn date_is_a_calendar_day_in_the_configured_zone_with_its_holiday() {
     let ws = Workspace::new(&[]);
-    std::fs::write(ws.path("holidays.toml"), "[[holiday]]\ndate = 2026-10-01\nuntil = 2026-10-07\nname = \"国庆节\"\n").unwrap();
+    std::fs::write(ws.path("holidays.toml"), "[[holiday]]\ndate = 2026-10-01\nuntil = 2026-10-07\nname = \"国庆节\"\n")
+        .unwrap();
     ws.write_config(&[], "[schedule]\ntimezone = \"Asia/Shanghai\"\ncalendar = [\"holidays.toml\"]\n");
-    let json: serde_json::Value = serde_json::from_str(&digest(&ws, &["--date", "2026-10-01", "--format", "json"])).unwrap();
+    let json: serde_json::Value =
+        serde_json::from_str(&digest(&ws, &["--date", "2026-10-01", "--format", "json"])).unwrap();
     assert_eq!(json["from_utc"], "2026-09-30T16:00:00Z");
     assert_eq!(json["to_utc"], "2026-10-01T16:00:00Z");
     assert_eq!(json["days"].as_array().unwrap().len(), 1);
@@ -198,4 +203,50 @@ fn digest_send_delivers_and_the_worker_retries_after_a_restart() {
     assert_eq!(got.len(), 1, "{got:?}");
     assert!(got[0].body["subject"].as_str().unwrap().starts_with("零报告 Zero report"));
     assert_eq!(ws.count("SELECT COUNT(*) FROM deliveries WHERE status = 'sent'"), 1);
+}
+
+#[test]
+fn check_reports_digest_alert_and_channel_problems_with_line_and_column() {
+    let ws = Workspace::new(&[]);
+    let cfg = r#"[digest]
+language = "fr"
+
+[[digest.schedule]]
+name = "daily"
+cron = ["8 * * *"]
+on = "holidays"
+
+[alerts]
+min_severity = "urgent"
+
+[[channel]]
+name = "x"
+type = "pigeon"
+
+[[channel]]
+name = "m"
+type = "smtp"
+host = "mail.example.org"
+from = "trawl@example.org"
+to = ["not an address"]
+kinds = ["alerts"]
+"#;
+    std::fs::write(ws.config(), cfg).unwrap();
+    let (code, out, err) = ws.run(&["check"]);
+    assert_eq!(code, 2, "{out}");
+    let p = ws.config().display().to_string();
+    let lines: Vec<&str> = err.lines().collect();
+    let want_prefixes = [
+        format!("{p}:2:12: unknown language 'fr'"),
+        format!("{p}:6:9: cron expression '8 * * *' has 4 fields"),
+        format!("{p}:7:6: unknown 'on' value 'holidays'"),
+        format!("{p}:10:16: unknown severity 'urgent'"),
+        format!("{p}:14:8: unknown channel type 'pigeon'"),
+        format!("{p}:21:7: invalid mail address 'not an address'"),
+        format!("{p}:22:10: unknown message kind 'alerts'"),
+    ];
+    assert_eq!(lines.len(), want_prefixes.len(), "{err}");
+    for (l, w) in lines.iter().zip(&want_prefixes) {
+        assert!(l.starts_with(w.as_str()), "{l}\n  should start with\n{w}");
+    }
 }

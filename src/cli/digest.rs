@@ -101,7 +101,9 @@ fn time(cfg: &Config, s: &str, flag: &str) -> anyhow::Result<DateTime<Utc>> {
 
 fn midnight(cfg: &Config, s: &str, flag: &str) -> anyhow::Result<DateTime<Utc>> {
     let d = NaiveDate::parse_from_str(s, "%Y-%m-%d").map_err(|_| {
-        UsageError(format!("invalid {flag} '{s}': write a date like 2026-10-01 or a time like 2026-10-01T08:00:00+08:00"))
+        UsageError(format!(
+            "invalid {flag} '{s}': write a date like 2026-10-01 or a time like 2026-10-01T08:00:00+08:00"
+        ))
     })?;
     let m = d.and_hms_opt(0, 0, 0).expect("midnight exists");
     let tz = cfg.schedule.timezone;

@@ -146,7 +146,10 @@ pub enum Security {
 /// What a channel is and where it delivers.
 #[derive(Debug, Clone)]
 pub enum ChannelKind {
-    File { path: PathBuf, format: String },
+    File {
+        path: PathBuf,
+        format: String,
+    },
     Smtp {
         host: String,
         port: u16,
@@ -157,7 +160,11 @@ pub enum ChannelKind {
         from: String,
         to: Vec<String>,
     },
-    Webhook { url: Option<String>, url_env: Option<String>, format: WebhookFormat },
+    Webhook {
+        url: Option<String>,
+        url_env: Option<String>,
+        format: WebhookFormat,
+    },
 }
 
 /// Which messages and hits a channel receives. Empty lists do not filter.
@@ -183,7 +190,9 @@ pub(super) fn notify(c: &mut Checker, base: &Path, raw: &RawConfig, timezone: ch
     let language = match &raw.digest.language {
         None => "zh".to_string(),
         Some(l) if matches!(l.get_ref().as_str(), "zh" | "en") => l.get_ref().clone(),
-        Some(l) => c.error(l.span(), format!("unknown language '{}': expected \"zh\" or \"en\"", l.get_ref())).unwrap_or_default(),
+        Some(l) => c
+            .error(l.span(), format!("unknown language '{}': expected \"zh\" or \"en\"", l.get_ref()))
+            .unwrap_or_default(),
     };
     let templates = raw.digest.templates.as_ref().map(|t| base.join(t.get_ref()));
     let mut schedules: Vec<DigestSchedule> = Vec::new();
@@ -229,7 +238,13 @@ fn digest_schedule(c: &mut Checker, s: &RawDigestSchedule) -> Option<DigestSched
     let on = match &s.on {
         None => Some(On::EveryDay),
         Some(v) => On::parse(v.get_ref()).or_else(|| {
-            c.error(v.span(), format!("unknown 'on' value '{}': expected \"workdays\", \"non-workdays\" or \"every-day\"", v.get_ref()))
+            c.error(
+                v.span(),
+                format!(
+                    "unknown 'on' value '{}': expected \"workdays\", \"non-workdays\" or \"every-day\"",
+                    v.get_ref()
+                ),
+            )
         }),
     };
     let crons: Option<Vec<Cron>> = crons.into_iter().collect();
@@ -249,7 +264,10 @@ fn severity(c: &mut Checker, raw: &Option<Spanned<String>>) -> Option<Severity> 
 fn required<'a>(c: &mut Checker, ch: &RawChannel, v: &'a Option<Spanned<String>>, key: &str) -> Option<&'a str> {
     match v {
         Some(v) => Some(v.get_ref().as_str()),
-        None => c.error(ch.kind.span(), format!("channel '{}' of type '{}' needs '{key}'", ch.name.get_ref(), ch.kind.get_ref())),
+        None => c.error(
+            ch.kind.span(),
+            format!("channel '{}' of type '{}' needs '{key}'", ch.name.get_ref(), ch.kind.get_ref()),
+        ),
     }
 }
 
@@ -261,19 +279,25 @@ fn channel(c: &mut Checker, base: &Path, ch: &RawChannel) -> Option<Channel> {
             let format = match &ch.format {
                 None => "markdown".to_string(),
                 Some(f) if matches!(f.get_ref().as_str(), "markdown" | "html" | "text" | "json") => f.get_ref().clone(),
-                Some(f) => c.error(f.span(), format!("unknown file format '{}': expected markdown, html, text or json", f.get_ref()))?,
+                Some(f) => c.error(
+                    f.span(),
+                    format!("unknown file format '{}': expected markdown, html, text or json", f.get_ref()),
+                )?,
             };
             ChannelKind::File { path, format }
         }
         "smtp" => smtp(c, ch)?,
         "webhook" => {
             if ch.url.is_none() && ch.url_env.is_none() {
-                return c.error(ch.kind.span(), format!("webhook channel '{}' needs 'url' or 'url_env'", ch.name.get_ref()));
+                return c.error(
+                    ch.kind.span(),
+                    format!("webhook channel '{}' needs 'url' or 'url_env'", ch.name.get_ref()),
+                );
             }
-            if let Some(u) = &ch.url {
-                if url::Url::parse(u.get_ref()).is_err() {
-                    return c.error(u.span(), format!("bad webhook URL '{}'", u.get_ref()));
-                }
+            if let Some(u) = &ch.url
+                && url::Url::parse(u.get_ref()).is_err()
+            {
+                return c.error(u.span(), format!("bad webhook URL '{}'", u.get_ref()));
             }
             let format = match ch.format.as_ref().map(|f| (f, f.get_ref().as_str())) {
                 None | Some((_, "generic")) => WebhookFormat::Generic,
@@ -286,9 +310,16 @@ fn channel(c: &mut Checker, base: &Path, ch: &RawChannel) -> Option<Channel> {
                     format!("unknown webhook format '{other}': expected generic, dingtalk, wecom, feishu or slack"),
                 )?,
             };
-            ChannelKind::Webhook { url: ch.url.as_ref().map(|u| u.get_ref().clone()), url_env: ch.url_env.clone(), format }
+            ChannelKind::Webhook {
+                url: ch.url.as_ref().map(|u| u.get_ref().clone()),
+                url_env: ch.url_env.clone(),
+                format,
+            }
         }
-        other => c.error(ch.kind.span(), format!("unknown channel type '{other}': expected \"file\", \"smtp\" or \"webhook\""))?,
+        other => c.error(
+            ch.kind.span(),
+            format!("unknown channel type '{other}': expected \"file\", \"smtp\" or \"webhook\""),
+        )?,
     };
     Some(Channel { name: ch.name.get_ref().clone(), kind, route: route? })
 }
@@ -310,7 +341,8 @@ fn smtp(c: &mut Checker, ch: &RawChannel) -> Option<ChannelKind> {
     let port = c.positive(&ch.port, "port", default_port);
     let to: Vec<String> = ch.to.iter().flatten().map(|t| t.get_ref().clone()).collect();
     if to.is_empty() {
-        return c.error(ch.kind.span(), format!("smtp channel '{}' needs at least one address in 'to'", ch.name.get_ref()));
+        return c
+            .error(ch.kind.span(), format!("smtp channel '{}' needs at least one address in 'to'", ch.name.get_ref()));
     }
     for addr in ch.to.iter().flatten().chain(ch.from.iter()) {
         if addr.get_ref().parse::<lettre::message::Mailbox>().is_err() {
@@ -334,7 +366,10 @@ fn route(c: &mut Checker, ch: &RawChannel) -> Option<Route> {
     let mut kinds = Vec::new();
     for k in ch.kinds.iter().flatten() {
         if !KINDS.contains(&k.get_ref().as_str()) {
-            return c.error(k.span(), format!("unknown message kind '{}': expected digest, alert or source-down", k.get_ref()));
+            return c.error(
+                k.span(),
+                format!("unknown message kind '{}': expected digest, alert or source-down", k.get_ref()),
+            );
         }
         kinds.push(k.get_ref().clone());
     }

@@ -14,7 +14,9 @@ use std::time::Duration;
 
 use crate::diag::{Diagnostic, Diagnostics};
 
-pub use digest::{Alerts, Channel, ChannelKind, Delivery, DigestConfig, DigestSchedule, Notify, Route, Security, WebhookFormat};
+pub use digest::{
+    Alerts, Channel, ChannelKind, Delivery, DigestConfig, DigestSchedule, Notify, Route, Security, WebhookFormat,
+};
 
 /// The default config path when neither `-c` nor `$TRAWL_CONFIG` is given.
 pub const DEFAULT_PATH: &str = "config/trawl.toml";

@@ -41,11 +41,8 @@ pub fn after_poll(
     now: DateTime<Utc>,
 ) -> Result<(), StoreError> {
     let (min, tz) = (notify.alerts.min_severity, notify.timezone);
-    let mut serious: Vec<HitRecord> = tx
-        .poll_hits(poll_id)?
-        .into_iter()
-        .filter(|h| Severity::parse(&h.severity).is_some_and(|s| s >= min))
-        .collect();
+    let mut serious: Vec<HitRecord> =
+        tx.poll_hits(poll_id)?.into_iter().filter(|h| Severity::parse(&h.severity).is_some_and(|s| s >= min)).collect();
     // Most serious first: that is what the reader acts on.
     serious.sort_by_key(|h| (std::cmp::Reverse(Severity::parse(&h.severity)), h.id));
     let state = tx.down_state(source_id)?;
@@ -86,16 +83,16 @@ pub fn after_poll(
         .and_then(|t| DateTime::parse_from_rfc3339(t).ok())
         .map(|t| now.signed_duration_since(t.with_timezone(&Utc)));
     let limit = chrono::Duration::from_std(notify.alerts.source_down_after).unwrap_or(chrono::Duration::MAX);
-    let event = if state.consecutive_failures > 0 && state.down_alerted_at.is_none() && down_for.is_some_and(|d| d >= limit)
-    {
-        tx.set_down_alerted(source_id, Some(now))?;
-        "source-down"
-    } else if state.consecutive_failures == 0 && state.down_alerted_at.is_some() {
-        tx.set_down_alerted(source_id, None)?;
-        "recovered"
-    } else {
-        return Ok(());
-    };
+    let event =
+        if state.consecutive_failures > 0 && state.down_alerted_at.is_none() && down_for.is_some_and(|d| d >= limit) {
+            tx.set_down_alerted(source_id, Some(now))?;
+            "source-down"
+        } else if state.consecutive_failures == 0 && state.down_alerted_at.is_some() {
+            tx.set_down_alerted(source_id, None)?;
+            "recovered"
+        } else {
+            return Ok(());
+        };
     for ch in route::channels_for(&notify.channels, event) {
         let alert = Alert { event: event.to_string(), ..base.clone() };
         let key = route::safe_key(&[event, &format!("source{source_id}"), &format!("poll{poll_id}"), &ch.name]);

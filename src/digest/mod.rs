@@ -60,10 +60,7 @@ const TICK: Duration = Duration::from_secs(5);
 /// The daemon's digest and delivery loop: fires scheduled digests when due (state in SQLite, so
 /// a restart neither skips nor repeats one) and sends pending deliveries. Returns promptly when
 /// `shutdown` is cancelled; an unsent delivery stays pending and goes out after the restart.
-pub async fn run_worker(
-    cfg: tokio::sync::watch::Receiver<Arc<Config>>,
-    shutdown: tokio_util::sync::CancellationToken,
-) {
+pub async fn run_worker(cfg: tokio::sync::watch::Receiver<Arc<Config>>, shutdown: tokio_util::sync::CancellationToken) {
     let mut tick = tokio::time::interval(TICK);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
     loop {

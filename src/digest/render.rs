@@ -67,9 +67,11 @@ impl Renderer {
                 .build()
                 .expect("the default delimiters are valid"),
         );
-        env.set_auto_escape_callback(|name| {
-            if name.ends_with(".html.j2") { AutoEscape::Html } else { AutoEscape::None }
-        });
+        env.set_auto_escape_callback(
+            |name| {
+                if name.ends_with(".html.j2") { AutoEscape::Html } else { AutoEscape::None }
+            },
+        );
         for (name, en, zh) in SHIPPED {
             let shipped = if cfg.language == "en" { en } else { zh };
             let over = cfg.templates.as_ref().map(|d| d.join(name)).filter(|p| p.is_file());
@@ -134,5 +136,54 @@ impl Message {
             Format::Text => self.text.clone(),
             Format::Json => serde_json::to_string_pretty(&self.data).unwrap_or_default() + "\n",
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::digest::alerts::Alert;
+
+    fn alert(event: &str) -> Alert {
+        Alert {
+            event: event.into(),
+            source: "s<1>".into(),
+            timezone: "UTC".into(),
+            at: "2026-10-01 08:00".into(),
+            hits: Vec::new(),
+            failing_since: Some("2026-10-01 01:00".into()),
+            failures: 3,
+            error: Some("HTTP 503".into()),
+        }
+    }
+
+    /// The shipped templates are what `Renderer::shipped` relies on never failing.
+    #[test]
+    fn shipped_templates_compile_and_render_every_event_in_both_languages() {
+        for lang in ["en", "zh"] {
+            let r = Renderer::shipped(lang);
+            for (event, kind, want) in [
+                ("hits", "alert", "alert"),
+                ("source-down", "source-down", "down"),
+                ("recovered", "recovered", "recovered"),
+            ] {
+                let m = r.alert(&alert(event)).unwrap();
+                assert_eq!(m.kind, kind);
+                assert!(m.subject.to_lowercase().contains(want), "{lang} {event}: {}", m.subject);
+                assert!(m.html.contains("s&lt;1&gt;"), "HTML is escaped: {}", m.html);
+                assert!(m.text.contains("s<1>"), "text is not: {}", m.text);
+            }
+        }
+    }
+
+    #[test]
+    fn an_override_folder_replaces_a_template_by_name() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("alert.md.j2"), "Custom {{ a.source }}\n").unwrap();
+        let cfg = DigestConfig { language: "en".into(), templates: Some(dir.path().into()), schedules: Vec::new() };
+        let m = Renderer::new(&cfg).unwrap().alert(&alert("hits")).unwrap();
+        assert_eq!(m.subject, "Custom s<1>");
+        std::fs::write(dir.path().join("alert.md.j2"), "{% if %}").unwrap();
+        assert!(matches!(Renderer::new(&cfg), Err(DigestError::Template(_))));
     }
 }

@@ -15,7 +15,9 @@ pub fn keeps(route: &Route, hit: &HitRecord, rules: Option<&RuleSet>) -> bool {
     let severity_ok = route.min_severity.is_none_or(|min| Severity::parse(&hit.severity).is_some_and(|s| s >= min));
     let owner_ok = route.owners.is_empty() || hit.owner.as_ref().is_some_and(|o| route.owners.contains(o));
     let tags_ok = route.tags.is_empty()
-        || rules.and_then(|r| r.rules.iter().find(|r| r.name == hit.rule)).is_some_and(|r| r.tags.iter().any(|t| route.tags.contains(t)));
+        || rules
+            .and_then(|r| r.rules.iter().find(|r| r.name == hit.rule))
+            .is_some_and(|r| r.tags.iter().any(|t| route.tags.contains(t)));
     severity_ok && owner_ok && tags_ok
 }
 
@@ -31,7 +33,9 @@ pub fn safe_key(parts: &[&str]) -> String {
     let hash = hex::encode(&sha2::Sha256::digest(parts.join("\u{0}").as_bytes())[..4]);
     let readable = parts
         .iter()
-        .map(|p| p.chars().map(|c| if c.is_ascii_alphanumeric() || "-_.".contains(c) { c } else { '-' }).collect::<String>())
+        .map(|p| {
+            p.chars().map(|c| if c.is_ascii_alphanumeric() || "-_.".contains(c) { c } else { '-' }).collect::<String>()
+        })
         .collect::<Vec<_>>()
         .join("_");
     format!("{readable}_{hash}")

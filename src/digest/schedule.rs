@@ -20,7 +20,12 @@ use crate::store::deliveries::NewDelivery;
 const CATCH_UP_LIMIT: usize = 1_000_000;
 
 /// The latest fire of `s` in `(after, now]`, if any.
-pub fn latest_fire(s: &DigestSchedule, cfg: &Config, after: DateTime<Utc>, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
+pub fn latest_fire(
+    s: &DigestSchedule,
+    cfg: &Config,
+    after: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> Option<DateTime<Utc>> {
     let (tz, cal) = (cfg.schedule.timezone, &cfg.schedule.calendar);
     let mut fire = s.schedule.next_after(after, tz, cal).filter(|f| *f <= now)?;
     for _ in 0..CATCH_UP_LIMIT {
@@ -33,7 +38,12 @@ pub fn latest_fire(s: &DigestSchedule, cfg: &Config, after: DateTime<Utc>, now: 
 }
 
 /// Fires every scheduled digest that is due at `now`; returns the names fired.
-pub fn fire_due(store: &mut Store, cfg: &Config, rules: Option<&RuleSet>, now: DateTime<Utc>) -> Result<Vec<String>, DigestError> {
+pub fn fire_due(
+    store: &mut Store,
+    cfg: &Config,
+    rules: Option<&RuleSet>,
+    now: DateTime<Utc>,
+) -> Result<Vec<String>, DigestError> {
     let mut fired = Vec::new();
     for s in &cfg.notify.digest.schedules {
         let name = &s.schedule.name;
@@ -72,7 +82,12 @@ pub async fn fire_due_async(cfg: Arc<Config>, now: DateTime<Utc>) -> Result<Vec<
 }
 
 /// One delivery per channel that takes digests, each with that channel's hits.
-pub fn deliveries(cfg: &Config, rules: Option<&RuleSet>, facts: &Facts, tag: &str) -> Result<Vec<NewDelivery>, DigestError> {
+pub fn deliveries(
+    cfg: &Config,
+    rules: Option<&RuleSet>,
+    facts: &Facts,
+    tag: &str,
+) -> Result<Vec<NewDelivery>, DigestError> {
     let renderer = Renderer::new(&cfg.notify.digest)?;
     let name = facts.name.as_deref().unwrap_or("manual");
     let mut out = Vec::new();

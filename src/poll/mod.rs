@@ -83,8 +83,7 @@ pub async fn run_once(cfg: &Config, rules: Arc<RuleSet>, only: &[String]) -> Res
     let (ready_tx, ready_rx) = oneshot::channel();
     let (db, archive) = (cfg.storage.database.clone(), Archive::new(&cfg.storage.archive));
     let (writer_rules, notify) = (rules.clone(), cfg.notify.clone());
-    let writer =
-        std::thread::spawn(move || writer_loop(&db, &archive, &writer_rules, &notify, sources, ready_tx, rx));
+    let writer = std::thread::spawn(move || writer_loop(&db, &archive, &writer_rules, &notify, sources, ready_tx, rx));
     let Ok(plans) = ready_rx.await else {
         return Err(writer.join().map_err(|_| PollError::WriterGone)?.err().unwrap_or(PollError::WriterGone));
     };

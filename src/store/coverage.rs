@@ -23,7 +23,8 @@ pub struct SourceCoverage {
 impl Store {
     /// Hits discovered in `[from, to)`, oldest first.
     pub fn hits_between(&self, from: DateTime<Utc>, to: DateTime<Utc>) -> Result<Vec<HitRecord>, StoreError> {
-        let sql = format!("{SELECT} WHERE h.discovered_at >= ?1 AND h.discovered_at < ?2 ORDER BY h.discovered_at, h.id");
+        let sql =
+            format!("{SELECT} WHERE h.discovered_at >= ?1 AND h.discovered_at < ?2 ORDER BY h.discovered_at, h.id");
         let mut stmt = self.conn().prepare(&sql)?;
         let rows = stmt.query_map([ts(from), ts(to)], row)?;
         Ok(rows.collect::<Result<_, _>>()?)

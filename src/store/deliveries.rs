@@ -226,9 +226,9 @@ impl Store {
 
     /// Every delivery (or those in `status`), newest first.
     pub fn list_deliveries(&self, status: Option<&str>) -> Result<Vec<Delivery>, StoreError> {
-        let mut stmt = self.conn().prepare(&format!(
-            "SELECT {COLUMNS} FROM deliveries WHERE ?1 IS NULL OR status = ?1 ORDER BY id DESC"
-        ))?;
+        let mut stmt = self
+            .conn()
+            .prepare(&format!("SELECT {COLUMNS} FROM deliveries WHERE ?1 IS NULL OR status = ?1 ORDER BY id DESC"))?;
         let rows = stmt.query_map([status], delivery)?;
         Ok(rows.collect::<Result<_, _>>()?)
     }

@@ -42,7 +42,8 @@ pub struct HitRecord {
     pub post_id: i64,
 }
 
-pub(super) const SELECT: &str = "SELECT h.id, h.rule, h.severity, h.owner, s.name, p.url, p.title, p.author, p.published_at,
+pub(super) const SELECT: &str =
+    "SELECT h.id, h.rule, h.severity, h.owner, s.name, p.url, p.title, p.author, p.published_at,
         h.discovered_at, h.status, h.keywords, h.matches, h.snippet, h.snapshot_sha256, h.post_id
     FROM hits h JOIN posts p ON p.id = h.post_id JOIN sources s ON s.id = p.source_id";
 

@@ -7,8 +7,7 @@ use rusqlite::Connection;
 use super::StoreError;
 
 /// Every migration in order; index + 1 is the schema version it brings the database to.
-const MIGRATIONS: &[&str] =
-    &[include_str!("migrations/0001_init.sql"), include_str!("migrations/0002_deliveries.sql")];
+const MIGRATIONS: &[&str] = &[include_str!("migrations/0001_init.sql"), include_str!("migrations/0002_deliveries.sql")];
 
 pub fn run(conn: &mut Connection, path: &Path) -> Result<(), StoreError> {
     let current: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;

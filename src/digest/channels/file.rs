@@ -10,9 +10,7 @@ pub async fn send(dir: &Path, format: &str, msg: &Message, key: &str) -> Result<
     let format = Format::parse(format).unwrap_or(Format::Markdown);
     let (dir, body) = (dir.to_path_buf(), msg.body(format));
     let name = format!("{key}.{}", format.extension());
-    tokio::task::spawn_blocking(move || write_atomic(&dir, &name, body.as_bytes()))
-        .await
-        .map_err(|e| e.to_string())?
+    tokio::task::spawn_blocking(move || write_atomic(&dir, &name, body.as_bytes())).await.map_err(|e| e.to_string())?
 }
 
 fn write_atomic(dir: &Path, name: &str, body: &[u8]) -> Result<(), String> {

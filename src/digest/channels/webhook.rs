@@ -14,7 +14,9 @@ fn shape(format: WebhookFormat) -> Value {
             "idempotency_key": "$key", "kind": "$kind", "subject": "$subject", "text": "$text",
             "markdown": "$markdown", "data": "$data"
         }),
-        WebhookFormat::Dingtalk => json!({"msgtype": "markdown", "markdown": {"title": "$subject", "text": "$markdown"}}),
+        WebhookFormat::Dingtalk => {
+            json!({"msgtype": "markdown", "markdown": {"title": "$subject", "text": "$markdown"}})
+        }
         WebhookFormat::Wecom => json!({"msgtype": "markdown", "markdown": {"content": "$markdown"}}),
         WebhookFormat::Feishu => json!({"msg_type": "text", "content": {"text": "$text"}}),
         WebhookFormat::Slack => json!({"text": "$text"}),
