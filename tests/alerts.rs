@@ -116,6 +116,9 @@ fn failed_deliveries_survive_a_restart_and_arrive_exactly_once() {
     assert!(list.iter().all(|d| d["attempts"] == 1 && d["last_error"].is_string()));
     let (_, table, _) = ws.run(&["deliveries"]);
     assert!(table.contains("HTTP 500"), "{table}");
+    let (_, digest, _) = ws.run(&["digest"]);
+    assert!(digest.contains("## 未送达的消息"), "the next digest names what did not go out: {digest}");
+    assert!(digest.contains("→ hook-slack：紧急预警 Alert"), "{digest}");
 
     // The receivers come back; a new process (a restart) retries everything.
     hooks.set_status(200);

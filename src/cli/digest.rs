@@ -43,7 +43,7 @@ pub fn run(config: &Path, args: Args) -> anyhow::Result<u8> {
     let rules = crate::rules::RuleSet::load(&cfg.rules.paths).ok();
     let mut store = Store::open(&cfg.storage.database)?;
     if args.scheduled {
-        let fired = crate::digest::schedule::fire_due(&mut store, &cfg, rules.as_ref(), now)?;
+        let fired = crate::digest::schedule::fire_due(&mut store, &cfg, &|| rules.clone(), now)?;
         drop(store);
         eprintln!("fired {} scheduled digest(s){}", fired.len(), list(&fired));
         return super::deliveries::pass(&cfg);

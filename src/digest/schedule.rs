@@ -37,13 +37,15 @@ pub fn latest_fire(
     Some(fire)
 }
 
-/// Fires every scheduled digest that is due at `now`; returns the names fired.
+/// Fires every scheduled digest that is due at `now`; returns the names fired. `rules` (for tag
+/// routing) is only called when a digest is due.
 pub fn fire_due(
     store: &mut Store,
     cfg: &Config,
-    rules: Option<&RuleSet>,
+    rules: &dyn Fn() -> Option<RuleSet>,
     now: DateTime<Utc>,
 ) -> Result<Vec<String>, DigestError> {
+    let loaded = std::cell::OnceCell::new();
     let mut fired = Vec::new();
     for s in &cfg.notify.digest.schedules {
         let name = &s.schedule.name;
@@ -58,6 +60,7 @@ pub fn fire_due(
         let deliveries = if facts.hits.is_empty() && !s.zero_report {
             Vec::new()
         } else {
+            let rules = loaded.get_or_init(rules).as_ref();
             deliveries(cfg, rules, &facts, &format!("scheduled-{}", crate::store::ts(fire)))?
         };
         store.record_digest(Some(name), fire, fire, &deliveries, now)?;
@@ -75,8 +78,8 @@ pub async fn fire_due_async(cfg: Arc<Config>, now: DateTime<Utc>) -> Result<Vec<
     let c = cfg.clone();
     super::with_store(&cfg, move |store| {
         // Rule tags are only needed for tag routing; a broken rule file must not stop digests.
-        let rules = crate::rules::RuleSet::load(&c.rules.paths).ok();
-        fire_due(store, &c, rules.as_ref(), now)
+        let paths = c.rules.paths.clone();
+        fire_due(store, &c, &move || crate::rules::RuleSet::load(&paths).ok(), now)
     })
     .await
 }
