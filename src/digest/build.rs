@@ -280,3 +280,27 @@ impl Facts {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pieces_mark_every_keyword_occurrence() {
+        let p = |t: &str, k| Piece { t: t.into(), k };
+        let cases: [(&str, &[&str], Vec<Piece>); 4] = [
+            (
+                "a fire at a School",
+                &["fire", "school"],
+                vec![p("a ", false), p("fire", true), p(" at a ", false), p("School", true)],
+            ),
+            ("学校附近发生火灾", &["火灾", "学校"], vec![p("学校", true), p("附近发生", false), p("火灾", true)]),
+            ("nothing here", &["fire"], vec![p("nothing here", false)]),
+            ("firefire", &["fire", "ref"], vec![p("fire", true), p("fire", true)]),
+        ];
+        for (snippet, kws, want) in cases {
+            let kws: Vec<String> = kws.iter().map(|s| s.to_string()).collect();
+            assert_eq!(pieces(snippet, &kws), want, "{snippet}");
+        }
+    }
+}

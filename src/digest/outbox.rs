@@ -63,7 +63,7 @@ pub async fn deliver_pass(
             with_store(cfg, move |s| {
                 match outcome {
                     Ok(()) => s.mark_sent(id, Utc::now())?,
-                    Err(e) => s.mark_attempt_failed(id, &e, retry.map(|r| Utc::now() + r))?,
+                    Err(e) => s.mark_attempt_failed(id, &e, retry.map(|r| ceil_second(Utc::now() + r)))?,
                 }
                 Ok(())
             })
@@ -92,4 +92,11 @@ fn backoff(cfg: &Config, id: i64, attempts: i64) -> Option<chrono::Duration> {
     let seed = (id as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ Utc::now().timestamp_subsec_nanos() as u64;
     let factor = 0.75 + (seed % 1000) as f64 / 2000.0;
     chrono::Duration::from_std(exp.mul_f64(factor)).ok()
+}
+
+/// Rounds up to the whole second: stored times have whole seconds, and a retry time rounded
+/// down could fall before the start of the pass that just failed, and be retried in it.
+fn ceil_second(t: chrono::DateTime<Utc>) -> chrono::DateTime<Utc> {
+    let whole = chrono::DateTime::from_timestamp(t.timestamp(), 0).unwrap_or(t);
+    if whole == t { t } else { whole + chrono::Duration::seconds(1) }
 }
