@@ -4,6 +4,8 @@
 //! usage or invalid config/rules" are [`UsageError`]s and map to exit code 2.
 
 mod check;
+mod deliveries;
+mod digest;
 mod hits;
 mod once;
 mod rules_test;
@@ -66,6 +68,10 @@ pub enum Command {
     /// Work with sources: `sources test NAME` shows what a source would yield, storing nothing
     #[command(subcommand)]
     Sources(sources::SourcesCommand),
+    /// Render the digest of a period (default: the last 24 hours); --send delivers it
+    Digest(digest::Args),
+    /// The delivery outbox: list, retry, send
+    Deliveries(deliveries::Args),
 }
 
 /// Bad usage, or an invalid config or rule file: exit code 2.
@@ -84,6 +90,8 @@ pub fn run(cli: Cli) -> anyhow::Result<u8> {
         Command::Hits(cmd) => hits::run(&config_path, cmd),
         Command::Rules(cmd) => rules_test::run(&config_path, cmd),
         Command::Sources(cmd) => sources::run(&config_path, cmd),
+        Command::Digest(args) => digest::run(&config_path, args),
+        Command::Deliveries(args) => deliveries::run(&config_path, args),
     }
 }
 

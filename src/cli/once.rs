@@ -22,6 +22,14 @@ pub fn run(config: &Path, args: Args) -> anyhow::Result<u8> {
         e => anyhow::Error::new(e),
     })?;
     print!("{}", render(&summary));
+    drop(rt);
+    // Alerts were enqueued with the polls; without a daemon, deliver them now.
+    if !cfg.notify.channels.is_empty() {
+        let r = super::deliveries::deliver(&cfg)?;
+        if r.attempted > 0 {
+            println!("deliveries: {} sent, {} failed", r.sent, r.failed);
+        }
+    }
     Ok(if summary.failed() == 0 { exit::OK } else { exit::FAILURE })
 }
 

@@ -5,6 +5,7 @@
 //! after this module re-checks the config. Relative paths resolve against the config file's folder.
 
 pub mod html;
+mod digest;
 mod raw;
 mod schedule;
 mod validate;
@@ -13,6 +14,10 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use crate::diag::{Diagnostic, Diagnostics};
+
+pub use digest::{
+    Alerts, Channel, ChannelKind, Delivery, DigestConfig, DigestSchedule, Notify, Route, Security, WebhookFormat,
+};
 
 /// The default config path when neither `-c` nor `$TRAWL_CONFIG` is given.
 pub const DEFAULT_PATH: &str = "config/trawl.toml";
@@ -29,6 +34,8 @@ pub struct Config {
     pub daemon: Daemon,
     pub log: Log,
     pub sources: Vec<Source>,
+    /// Digests, alerts and the channels they are delivered through.
+    pub notify: Notify,
 }
 
 /// When sources are polled.

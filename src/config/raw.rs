@@ -23,6 +23,14 @@ pub struct RawConfig {
     pub log: RawLog,
     #[serde(default)]
     pub source: Vec<RawSource>,
+    #[serde(default)]
+    pub digest: super::digest::RawDigest,
+    #[serde(default)]
+    pub alerts: super::digest::RawAlerts,
+    #[serde(default)]
+    pub channel: Vec<super::digest::RawChannel>,
+    #[serde(default)]
+    pub delivery: super::digest::RawDelivery,
 }
 
 #[derive(Debug, Deserialize, Default)]

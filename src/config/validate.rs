@@ -77,8 +77,9 @@ pub fn validate(path: &Path, text: &str, raw: RawConfig) -> Result<Config, Diagn
     let daemon = super::schedule::daemon(&mut c, &raw.daemon);
     let log = super::schedule::log(&mut c, &raw.log);
     let sources = sources(&mut c, &raw.source, &schedule);
+    let notify = super::digest::notify(&mut c, base, &raw, schedule.timezone);
     if c.problems.is_empty() {
-        Ok(Config { path: path.to_path_buf(), storage, fetch, rules, schedule, daemon, log, sources })
+        Ok(Config { path: path.to_path_buf(), storage, fetch, rules, schedule, daemon, log, sources, notify })
     } else {
         c.problems.sort_by(|a, b| (&a.path, a.line, a.col).cmp(&(&b.path, b.line, b.col)));
         Err(Diagnostics(c.problems))

@@ -77,8 +77,10 @@ pub async fn run(config_path: PathBuf, cfg: Config, rules: RuleSet) -> Result<()
     let mut live = Live::new(cfg, rules)?;
     let known = register(&wtx, live.cfg.sources.clone()).await?;
     let mut states = state::initial(&live.cfg, known, Utc::now());
-    let (cfg_tx, _cfg_rx) = watch::channel(live.cfg.clone());
+    let (cfg_tx, cfg_rx) = watch::channel(live.cfg.clone());
     let shutdown = CancellationToken::new();
+    // Scheduled digests and the delivery outbox run beside the poll loop.
+    let digests = tokio::spawn(crate::digest::run_worker(cfg_rx, shutdown.child_token()));
     let ready = format!("watching {} sources with {} rules", states.len(), live.rules.rules.len());
     tracing::info!(config = %config_path.display(), "{ready}");
     notify::ready(&ready);
@@ -106,8 +108,10 @@ pub async fn run(config_path: PathBuf, cfg: Config, rules: RuleSet) -> Result<()
             notify::watchdog();
         }
     }
-    shutdown.cancel();
     stop(&mut tasks, live.cfg.daemon.shutdown_grace).await;
+    // After the polls: alerts they decided are in the outbox, sent at the next start if not now.
+    shutdown.cancel();
+    let _ = digests.await;
     drop(wtx);
     tokio::task::spawn_blocking(move || writer.join()).await.ok();
     tracing::info!("stopped");
@@ -154,6 +158,7 @@ fn dispatch(
         let cycle = cycles.start(slot);
         let (source, source_id) = (st.source.clone(), st.source_id);
         let (fetcher, rules, pool, wtx) = (live.fetcher.clone(), live.rules.clone(), live.pool.clone(), wtx.clone());
+        let cfg = live.cfg.clone();
         let delay = st.jitter_delay(slot);
         let name = st.source.name.clone();
         tasks.spawn(async move {
@@ -169,7 +174,7 @@ fn dispatch(
             let plan = Plan { order: 0, source_id, source, validators, followed };
             let fetched = fetch_source(&fetcher, &rules, plan).await;
             let (reply, rx) = oneshot::channel();
-            let msg = Msg::Commit { fetched: Box::new(fetched), rules, next_due: next, reply };
+            let msg = Msg::Commit { fetched: Box::new(fetched), cfg, rules, next_due: next, reply };
             if wtx.send(msg).await.is_err() {
                 return (name, cycle, None);
             }

@@ -9,7 +9,7 @@ use chrono::{DateTime, Utc};
 use tokio::sync::{mpsc, oneshot};
 
 use crate::archive::Archive;
-use crate::config::Source;
+use crate::config::{Config, Source};
 use crate::fetch::Validators;
 use crate::poll::{self, Fetched, PollError, SourceReport};
 use crate::rules::RuleSet;
@@ -32,9 +32,11 @@ pub enum Msg {
     Register { sources: Vec<Source>, reply: oneshot::Sender<Result<Vec<Known>, StoreError>> },
     /// Read what a poll of this source needs from earlier polls.
     Prepare { source_id: i64, html: bool, reply: oneshot::Sender<Result<Prepared, StoreError>> },
-    /// Record one poll (one transaction), then its source's next due time.
+    /// Record one poll (one transaction, with the alerts it decides), then its source's next due
+    /// time. `cfg` and `rules` are the ones the poll ran with.
     Commit {
         fetched: Box<Fetched>,
+        cfg: Arc<Config>,
         rules: Arc<RuleSet>,
         next_due: DateTime<Utc>,
         reply: oneshot::Sender<Result<SourceReport, PollError>>,
@@ -66,9 +68,9 @@ fn handle(store: &mut Store, archive: &Archive, msg: Msg) {
         Msg::Prepare { source_id, html, reply } => {
             let _ = reply.send(prepare(store, source_id, html));
         }
-        Msg::Commit { fetched, rules, next_due, reply } => {
+        Msg::Commit { fetched, cfg, rules, next_due, reply } => {
             let id = fetched.plan.source_id;
-            let result = poll::commit(store, archive, &rules, *fetched).and_then(|report| {
+            let result = poll::commit(store, archive, &rules, &cfg.notify, *fetched).and_then(|report| {
                 // After the poll's own transaction: a crash in between only means one extra
                 // catch-up poll at restart, which adds no duplicate rows.
                 store.set_next_due(id, Some(next_due))?;

@@ -5,13 +5,21 @@ use chrono::Utc;
 use super::fetch_source::{Fetched, MatchedPost, Page, PageDoc};
 use super::{PollError, SourceReport, Status};
 use crate::archive::Archive;
+use crate::config::Notify;
 use crate::fetch::Document;
 use crate::rules::RuleSet;
 use crate::store::{PollStats, PollTx, PostChange, PostRow, SnapshotRow, SourceStatus, Store};
 
 /// Records one poll. A failure to archive evidence fails that poll (recorded as such), never
 /// the run; a database failure is returned.
-pub fn commit(store: &mut Store, archive: &Archive, rules: &RuleSet, f: Fetched) -> Result<SourceReport, PollError> {
+/// Alerts for the poll are decided in its transaction ([`crate::digest::alerts::after_poll`]).
+pub fn commit(
+    store: &mut Store,
+    archive: &Archive,
+    rules: &RuleSet,
+    notify: &Notify,
+    f: Fetched,
+) -> Result<SourceReport, PollError> {
     let source_id = f.plan.source_id;
     let url = f.plan.source.url.to_string();
     let mut stats = PollStats::default();
@@ -39,13 +47,14 @@ pub fn commit(store: &mut Store, archive: &Archive, rules: &RuleSet, f: Fetched)
         match outcome {
             Ok(status) => {
                 tx.finish_poll(poll_id, source_id, &status, &stats, f.finished_at)?;
+                crate::digest::alerts::after_poll(&tx, notify, rules, poll_id, source_id, f.finished_at)?;
                 tx.commit()?;
                 status
             }
             Err(CommitError::Store(e)) => return Err(e.into()),
             Err(CommitError::Archive(e)) => {
                 drop(tx);
-                record_failure(store, &f, e.to_string())?
+                record_failure(store, rules, notify, &f, e.to_string())?
             }
         }
     };
@@ -158,11 +167,19 @@ fn archive_document(tx: &PollTx, archive: &Archive, doc: &Document, charset: &st
     Ok(stored.sha256)
 }
 
-fn record_failure(store: &mut Store, f: &Fetched, error: String) -> Result<SourceStatus, PollError> {
+fn record_failure(
+    store: &mut Store,
+    rules: &RuleSet,
+    notify: &Notify,
+    f: &Fetched,
+    error: String,
+) -> Result<SourceStatus, PollError> {
     let tx = store.begin_poll()?;
     let poll_id = tx.start_poll(f.plan.source_id, f.plan.source.url.as_str(), f.started_at)?;
     let status = SourceStatus::Failed { error };
-    tx.finish_poll(poll_id, f.plan.source_id, &status, &PollStats::default(), Utc::now())?;
+    let now = Utc::now();
+    tx.finish_poll(poll_id, f.plan.source_id, &status, &PollStats::default(), now)?;
+    crate::digest::alerts::after_poll(&tx, notify, rules, poll_id, f.plan.source_id, now)?;
     tx.commit()?;
     Ok(status)
 }

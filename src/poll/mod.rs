@@ -83,8 +83,8 @@ pub async fn run_once(cfg: &Config, rules: Arc<RuleSet>, only: &[String]) -> Res
     let (tx, rx) = mpsc::channel::<Fetched>(concurrency);
     let (ready_tx, ready_rx) = oneshot::channel();
     let (db, archive) = (cfg.storage.database.clone(), Archive::new(&cfg.storage.archive));
-    let writer_rules = rules.clone();
-    let writer = std::thread::spawn(move || writer_loop(&db, &archive, &writer_rules, sources, ready_tx, rx));
+    let (writer_rules, notify) = (rules.clone(), cfg.notify.clone());
+    let writer = std::thread::spawn(move || writer_loop(&db, &archive, &writer_rules, &notify, sources, ready_tx, rx));
     let Ok(plans) = ready_rx.await else {
         return Err(writer.join().map_err(|_| PollError::WriterGone)?.err().unwrap_or(PollError::WriterGone));
     };
@@ -118,6 +118,7 @@ fn writer_loop(
     db: &std::path::Path,
     archive: &Archive,
     rules: &RuleSet,
+    notify: &crate::config::Notify,
     sources: Vec<Source>,
     ready: oneshot::Sender<Vec<Plan>>,
     mut rx: mpsc::Receiver<Fetched>,
@@ -136,7 +137,7 @@ fn writer_loop(
     let mut reports = Vec::new();
     while let Some(fetched) = rx.blocking_recv() {
         let order = fetched.plan.order;
-        reports.push((order, commit(&mut store, archive, rules, fetched)?));
+        reports.push((order, commit(&mut store, archive, rules, notify, fetched)?));
     }
     Ok(reports)
 }

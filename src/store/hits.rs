@@ -42,7 +42,8 @@ pub struct HitRecord {
     pub post_id: i64,
 }
 
-const SELECT: &str = "SELECT h.id, h.rule, h.severity, h.owner, s.name, p.url, p.title, p.author, p.published_at,
+pub(super) const SELECT: &str =
+    "SELECT h.id, h.rule, h.severity, h.owner, s.name, p.url, p.title, p.author, p.published_at,
         h.discovered_at, h.status, h.keywords, h.matches, h.snippet, h.snapshot_sha256, h.post_id
     FROM hits h JOIN posts p ON p.id = h.post_id JOIN sources s ON s.id = p.source_id";
 
@@ -87,7 +88,7 @@ impl Store {
     }
 }
 
-fn row(r: &rusqlite::Row) -> rusqlite::Result<HitRecord> {
+pub(super) fn row(r: &rusqlite::Row) -> rusqlite::Result<HitRecord> {
     let json = |i: usize| -> rusqlite::Result<String> { r.get(i) };
     Ok(HitRecord {
         id: r.get(0)?,

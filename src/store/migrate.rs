@@ -9,7 +9,7 @@ use super::StoreError;
 /// Every migration in order; index + 1 is the schema version it brings the database to.
 const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0001_init.sql"),
-    // 0002 is being written on the daemon branch; until it lands, 0003 is the second to run.
+    include_str!("migrations/0002_deliveries.sql"),
     include_str!("migrations/0003_html.sql"),
 ];
 

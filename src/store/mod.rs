@@ -5,6 +5,8 @@
 //! outside this module.
 
 mod followed;
+pub mod coverage;
+pub mod deliveries;
 pub mod hits;
 mod migrate;
 mod write;

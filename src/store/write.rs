@@ -89,6 +89,11 @@ impl<'c> PollTx<'c> {
         &self.tx
     }
 
+    /// The open transaction, for the other write modules of `store` (deliveries).
+    pub(super) fn sql(&self) -> &rusqlite::Connection {
+        &self.tx
+    }
+
     /// Inserts the poll row (finished later by [`PollTx::finish_poll`]); returns its id.
     pub fn start_poll(&self, source_id: i64, url: &str, started_at: DateTime<Utc>) -> Result<i64, StoreError> {
         self.tx.execute(

@@ -15,6 +15,8 @@ use axum::extract::State;
 use axum::http::{StatusCode, Uri, header};
 use axum::response::Response;
 
+pub mod sinks;
+
 /// What the server answers on one path.
 #[derive(Debug, Clone)]
 pub struct Route {
