@@ -4,8 +4,8 @@
 //! into a [`Config`] ([`validate`]). Every problem is reported as `path:line:col: message`; nothing
 //! after this module re-checks the config. Relative paths resolve against the config file's folder.
 
-pub mod html;
 mod digest;
+pub mod html;
 mod raw;
 mod schedule;
 mod validate;

@@ -4,9 +4,9 @@
 //! (one transaction); the CLI reads through the query functions in [`hits`]. No SQL lives
 //! outside this module.
 
-mod followed;
 pub mod coverage;
 pub mod deliveries;
+mod followed;
 pub mod hits;
 mod migrate;
 mod write;
