@@ -3,6 +3,8 @@ FROM rust:1.95-bookworm AS build
 WORKDIR /src
 COPY Cargo.toml Cargo.lock ./
 COPY src ./src
+COPY presets ./presets
+COPY benches ./benches
 RUN cargo build --release --locked --bin trawl
 
 FROM debian:bookworm-slim
@@ -15,7 +17,9 @@ COPY config/calendar/ /etc/trawl/calendar/
 # Inside the image, data lives in the volume and rules next to the config.
 RUN sed -i -e 's#^database = .*#database = "/var/lib/trawl/trawl.db"#' \
            -e 's#^archive = .*#archive = "/var/lib/trawl/archive"#' \
-           -e 's#^paths = .*#paths = ["rules/*.toml"]#' /etc/trawl/trawl.toml
+           -e 's#^paths = .*#paths = ["rules/*.toml"]#' \
+           -e 's#^path = "../data/outbox"#path = "/var/lib/trawl/outbox"#' /etc/trawl/trawl.toml \
+    && /usr/local/bin/trawl -c /etc/trawl/trawl.toml check
 USER trawl
 ENV TRAWL_CONFIG=/etc/trawl/trawl.toml
 VOLUME ["/var/lib/trawl"]
