@@ -56,7 +56,7 @@ fn main() {
     )
     .unwrap();
     let mut cfg =
-        "[fetch]\nconcurrency = 4\n[log]\nlevel = \"warn\"\n[schedules.fast]\ncron = [\"* * * * * *\"]\n".to_string();
+        "[fetch]\nconcurrency = 4\nhost_delay = \"0s\"\n[log]\nlevel = \"warn\"\n[schedules.fast]\ncron = [\"* * * * * *\"]\n".to_string();
     for i in 0..SOURCES {
         cfg += &format!("[[source]]\nname = \"f{i}\"\nkind = \"feed\"\nurl = \"http://{addr}/f/{i}\"\n");
     }

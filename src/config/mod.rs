@@ -80,6 +80,10 @@ pub struct Fetch {
     /// Responses larger than this are cut off and the poll fails.
     pub max_bytes: u64,
     pub max_redirects: usize,
+    /// Obey robots.txt (default true).
+    pub robots: bool,
+    /// Minimum time between the starts of two requests to the same host.
+    pub host_delay: Duration,
 }
 
 /// Where rule files are found.

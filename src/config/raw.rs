@@ -75,6 +75,8 @@ pub struct RawFetch {
     pub concurrency: Option<Spanned<i64>>,
     pub max_bytes: Option<Spanned<i64>>,
     pub max_redirects: Option<Spanned<i64>>,
+    pub robots: Option<bool>,
+    pub host_delay: Option<Spanned<String>>,
 }
 
 #[derive(Debug, Deserialize, Default)]

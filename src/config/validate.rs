@@ -100,6 +100,8 @@ fn fetch(c: &mut Checker, raw: &RawFetch) -> Fetch {
         concurrency: c.positive(&raw.concurrency, "concurrency", 4) as usize,
         max_bytes: c.positive(&raw.max_bytes, "max_bytes", 10 * 1024 * 1024),
         max_redirects: c.positive(&raw.max_redirects, "max_redirects", 10) as usize,
+        robots: raw.robots.unwrap_or(true),
+        host_delay: if raw.host_delay.is_some() { c.duration_or_zero(&raw.host_delay) } else { Duration::from_secs(1) },
     }
 }
 

@@ -5,6 +5,7 @@
 //! The extract stage receives both.
 
 pub mod charset;
+pub mod polite;
 
 use std::time::Duration;
 
@@ -65,6 +66,17 @@ pub enum FetchError {
         "cannot fetch '{url}': response is larger than {limit} bytes (raise [fetch] max_bytes if this is expected)"
     )]
     TooLarge { url: String, limit: u64 },
+    /// robots.txt of the site disallows this URL for trawl.
+    #[error(
+        "robots.txt at '{robots}' disallows '{url}' for trawl: remove the source, or set [fetch] robots = false only if the site allows you"
+    )]
+    Disallowed { url: String, robots: String },
+    /// robots.txt answered with a server error: RFC 9309 says stay away until it answers again.
+    #[error("robots.txt at '{robots}' answered HTTP {status}: not fetching '{url}' until it answers again")]
+    RobotsUnavailable { url: String, robots: String, status: u16 },
+    /// The URL cannot be fetched at all.
+    #[error("cannot fetch '{url}': not a valid http(s) URL")]
+    BadUrl { url: String },
     /// The HTTP client could not be built (bad user agent and the like).
     #[error("cannot set up the HTTP client: {0}")]
     Client(String),
@@ -86,6 +98,7 @@ pub struct Fetcher {
     client: reqwest::Client,
     timeout: Duration,
     max_bytes: u64,
+    polite: std::sync::Arc<polite::Politeness>,
 }
 
 impl Fetcher {
@@ -98,11 +111,16 @@ impl Fetcher {
             .redirect(reqwest::redirect::Policy::limited(cfg.max_redirects))
             .build()
             .map_err(|e| FetchError::Client(e.to_string()))?;
-        Ok(Fetcher { client, timeout: cfg.timeout, max_bytes: cfg.max_bytes })
+        let polite = std::sync::Arc::new(polite::Politeness::new(cfg.robots, cfg.host_delay));
+        Ok(Fetcher { client, timeout: cfg.timeout, max_bytes: cfg.max_bytes, polite })
     }
 
-    /// GETs `url`, sending `validators` for a conditional request.
+    /// GETs `url`, sending `validators` for a conditional request, once robots.txt allows it and
+    /// the host's turn has come.
     pub async fn fetch(&self, url: &str, validators: &Validators) -> Result<Outcome, FetchError> {
+        let parsed = url::Url::parse(url).map_err(|_| FetchError::BadUrl { url: url.to_string() })?;
+        self.check_robots(&parsed).await?;
+        self.polite.wait_turn(&parsed).await;
         let mut req = self.client.get(url);
         if let Some(etag) = &validators.etag {
             req = req.header(header::IF_NONE_MATCH, etag);
@@ -139,6 +157,46 @@ impl Fetcher {
             fetched_at,
             body,
         }))
+    }
+
+    /// Fails with [`FetchError::Disallowed`] when robots.txt of the URL's origin forbids it.
+    async fn check_robots(&self, url: &url::Url) -> Result<(), FetchError> {
+        if !self.polite.robots {
+            return Ok(());
+        }
+        if self.polite.cached(url).is_none() {
+            let lock = self.polite.loading_lock(url);
+            let _guard = lock.lock().await;
+            // Another poll may have fetched it while this one waited.
+            if self.polite.cached(url).is_none() {
+                self.load_robots(url).await?;
+            }
+        }
+        match self.polite.cached(url) {
+            Some(false) => Err(polite::disallowed(url)),
+            _ => Ok(()),
+        }
+    }
+
+    async fn load_robots(&self, url: &url::Url) -> Result<(), FetchError> {
+        let robots = format!("{}/robots.txt", polite::origin(url));
+        let Ok(robots_url) = url::Url::parse(&robots) else { return Ok(()) };
+        self.polite.wait_turn(&robots_url).await;
+        let resp = match self.client.get(robots_url.as_str()).send().await {
+            Ok(r) => r,
+            // Unreachable: the page request that follows reports the real problem.
+            Err(_) => return Ok(()),
+        };
+        let status = resp.status().as_u16();
+        match status {
+            200..=299 => {
+                let body = self.read_body(&robots, resp).await.unwrap_or_default();
+                self.polite.remember(url, Some(&body));
+            }
+            500..=599 => return Err(FetchError::RobotsUnavailable { url: url.to_string(), robots, status }),
+            _ => self.polite.remember(url, None),
+        }
+        Ok(())
     }
 
     async fn read_body(&self, url: &str, resp: reqwest::Response) -> Result<Vec<u8>, FetchError> {

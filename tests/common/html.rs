@@ -18,7 +18,7 @@ pub fn html(name: &str) -> Vec<u8> {
 /// A workspace whose config is `[fetch]` plus `sources` (TOML text).
 pub fn workspace(sources: &str) -> Workspace {
     let ws = Workspace::new(&[]);
-    std::fs::write(ws.config(), format!("[fetch]\ntimeout = \"2s\"\n\n{sources}")).unwrap();
+    std::fs::write(ws.config(), format!("[fetch]\ntimeout = \"2s\"\nhost_delay = \"0s\"\n\n{sources}")).unwrap();
     ws
 }
 

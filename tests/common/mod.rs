@@ -145,7 +145,9 @@ impl Workspace {
     }
 
     pub fn write_config(&self, sources: &[(&str, String)], extra_fetch: &str) {
-        let mut cfg = format!("[fetch]\ntimeout = \"2s\"\nconcurrency = 3\n{extra_fetch}\n");
+        // Tests run many sources against one loopback host: no spacing unless a test asks for it.
+        let spacing = if extra_fetch.contains("host_delay") { "" } else { "host_delay = \"0s\"\n" };
+        let mut cfg = format!("[fetch]\ntimeout = \"2s\"\nconcurrency = 3\n{spacing}{extra_fetch}\n");
         for (name, url) in sources {
             cfg += &format!("\n[[source]]\nname = \"{name}\"\nkind = \"feed\"\nurl = \"{url}\"\n");
         }
@@ -286,6 +288,6 @@ pub fn daemon_config(sources: &[(&str, String)], cron: &str, extra: &str) -> Str
 /// Like [`daemon_config`], with `sources` as TOML text (`[[source]]` tables of any kind).
 pub fn daemon_config_with(cron: &str, extra: &str, sources: &str) -> String {
     format!(
-        "[fetch]\ntimeout = \"60s\"\nconcurrency = 2\n\n[daemon]\nshutdown_grace = \"2s\"\n\n[schedules.fast]\ncron = [\"{cron}\"]\n{extra}\n{sources}"
+        "[fetch]\ntimeout = \"60s\"\nconcurrency = 2\nhost_delay = \"0s\"\n\n[daemon]\nshutdown_grace = \"2s\"\n\n[schedules.fast]\ncron = [\"{cron}\"]\n{extra}\n{sources}"
     )
 }
