@@ -190,3 +190,19 @@ fn systemd_notifications_arrive_in_order() {
     let stopping = pos("STOPPING=1").expect("STOPPING=1");
     assert_eq!(stopping, msgs.len() - 1, "STOPPING=1 comes last: {msgs:?}");
 }
+
+#[test]
+fn a_poll_still_running_at_its_next_slot_is_not_started_twice() {
+    let s = Server::start();
+    s.route("/slow.xml", Route::ok(RSS, fixture("rss2.xml")).delayed(Duration::from_millis(3500)));
+    let ws = Workspace::new(&[]);
+    ws.write_raw_config(&daemon_config(&[("slow", s.url("/slow.xml"))], "*/1 * * * * *", ""));
+    let mut d = Daemon::start(&ws, &[]);
+    std::thread::sleep(Duration::from_millis(5000));
+    // One poll in flight for 3.5 s spans three or four one-second slots: those are skipped.
+    assert!(s.requests("/slow.xml") <= 2, "{} requests in 5 s", s.requests("/slow.xml"));
+    assert!(d.log().contains("previous poll still running; skipping this slot"), "{}", d.log());
+    d.signal("TERM");
+    assert_eq!(d.wait(Duration::from_secs(6)), Some(0));
+    assert!(polls(&ws, "slow") <= 2);
+}

@@ -210,10 +210,11 @@ fn finish(
     }
 }
 
+/// Wakes for every due slot, also of running sources, so a slot that comes mid-poll is skipped on
+/// time rather than run late.
 fn next_wake(states: &States, now: DateTime<Utc>, watchdog: Option<Duration>) -> Duration {
     let until_due = states
         .values()
-        .filter(|s| !s.running)
         .filter_map(|s| s.next_due)
         .min()
         .map_or(MAX_SLEEP, |t| (t - now).to_std().unwrap_or(Duration::ZERO));
