@@ -192,3 +192,81 @@ fn routing_filters_alerts_by_severity_and_owner() {
     assert_eq!(rules("/press"), ["school"]);
     assert!(hooks.hooks("/digests").is_empty());
 }
+
+/// The test rules with tags: `fire-at-school` is emergency and education, `school` education,
+/// `recall` consumer; `university` has none.
+const TAGGED_RULES: &str = r#"
+[[rule]]
+name = "school"
+severity = "high"
+tags = ["education"]
+any = ["实验中学", "Riverside School"]
+
+[[rule]]
+name = "fire-at-school"
+severity = "critical"
+tags = ["emergency", "education"]
+all = [["火灾", "fire"], ["学校", "school"]]
+
+[[rule]]
+name = "recall"
+severity = "medium"
+tags = ["consumer"]
+any = ["abc123", "recall"]
+not = ["recall drill"]
+
+[[rule]]
+name = "university"
+severity = "low"
+any = ["臺灣大學"]
+"#;
+
+#[test]
+fn routing_by_rule_tag_sends_each_channel_only_hits_of_rules_with_its_tags() {
+    let hooks = HookReceiver::start();
+    let desks = [
+        ("emergency", "[\"emergency\"]"),
+        ("education", "[\"education\"]"),
+        ("several", "[\"sports\", \"consumer\", \"emergency\"]"),
+        ("sports", "[\"sports\"]"),
+    ];
+    let mut extra = "[alerts]\nmin_severity = \"medium\"\n".to_string();
+    for (name, tags) in desks {
+        extra += &format!(
+            "[[channel]]\nname = \"{name}\"\ntype = \"webhook\"\nurl = \"{}\"\ntags = {tags}\n",
+            hooks.url(&format!("/{name}"))
+        );
+    }
+    let (_s, ws) = setup(&extra);
+    std::fs::write(ws.path("rules/test.toml"), TAGGED_RULES).unwrap();
+    let (code, out, err) = ws.run(&["once"]);
+    assert_eq!(code, 0, "{out}\n{err}");
+    // The rules of every hit in the messages of `kind` that `desk` received, sorted (the two
+    // feeds' polls commit in either order).
+    let rules = |desk: &str, kind: &str| -> Vec<String> {
+        let mut v: Vec<String> = hooks
+            .hooks(&format!("/{desk}"))
+            .iter()
+            .filter(|h| h.body["kind"] == kind)
+            .flat_map(|h| h.body["data"]["hits"].as_array().unwrap().clone())
+            .map(|h| h["rule"].as_str().unwrap().to_string())
+            .collect();
+        v.sort();
+        v
+    };
+    assert_eq!(rules("emergency", "alert"), ["fire-at-school"]);
+    assert_eq!(rules("education", "alert"), ["fire-at-school", "school"]);
+    assert_eq!(rules("several", "alert"), ["fire-at-school", "recall"], "any one of its tags is enough");
+    assert!(hooks.hooks("/sports").is_empty(), "no hit carries its tag: no alert at all");
+    assert_eq!(ws.hits().len(), 3, "routing filters what is sent, not what is stored");
+
+    // A digest is filtered the same way, and is a zero report where no hit is left.
+    let (code, _, err) = ws.run(&["digest", "--send"]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(rules("emergency", "digest"), ["fire-at-school"]);
+    assert_eq!(rules("education", "digest"), ["fire-at-school", "school"]);
+    assert_eq!(rules("several", "digest"), ["fire-at-school", "recall"]);
+    let sports = hooks.hooks("/sports");
+    assert_eq!(sports.len(), 1);
+    assert_eq!(sports[0].body["data"]["zero"], true, "{:?}", sports[0].body);
+}

@@ -68,6 +68,7 @@ pub struct RawChannel {
     pub password_env: Option<String>,
     pub from: Option<Spanned<String>>,
     pub to: Option<Vec<Spanned<String>>>,
+    pub ca_file: Option<Spanned<String>>,
     // webhook
     pub url: Option<Spanned<String>>,
     pub url_env: Option<String>,
@@ -159,12 +160,22 @@ pub enum ChannelKind {
         password_env: Option<String>,
         from: String,
         to: Vec<String>,
+        /// Extra root certificates to trust (`ca_file`), besides the shipped public roots.
+        ca_file: Option<CaFile>,
     },
     Webhook {
         url: Option<String>,
         url_env: Option<String>,
         format: WebhookFormat,
     },
+}
+
+/// An smtp channel's `ca_file`: PEM certificates read when the config is loaded.
+#[derive(Debug, Clone)]
+pub struct CaFile {
+    pub path: PathBuf,
+    /// The certificates, DER-encoded.
+    pub certs: Vec<Vec<u8>>,
 }
 
 /// Which messages and hits a channel receives. Empty lists do not filter.
@@ -286,7 +297,7 @@ fn channel(c: &mut Checker, base: &Path, ch: &RawChannel) -> Option<Channel> {
             };
             ChannelKind::File { path, format }
         }
-        "smtp" => smtp(c, ch)?,
+        "smtp" => smtp(c, base, ch)?,
         "webhook" => {
             if ch.url.is_none() && ch.url_env.is_none() {
                 return c.error(
@@ -324,7 +335,7 @@ fn channel(c: &mut Checker, base: &Path, ch: &RawChannel) -> Option<Channel> {
     Some(Channel { name: ch.name.get_ref().clone(), kind, route: route? })
 }
 
-fn smtp(c: &mut Checker, ch: &RawChannel) -> Option<ChannelKind> {
+fn smtp(c: &mut Checker, base: &Path, ch: &RawChannel) -> Option<ChannelKind> {
     let host = required(c, ch, &ch.host, "host")?.to_string();
     let from = required(c, ch, &ch.from, "from")?.to_string();
     let security = match ch.security.as_ref().map(|s| (s, s.get_ref().as_str())) {
@@ -339,6 +350,13 @@ fn smtp(c: &mut Checker, ch: &RawChannel) -> Option<ChannelKind> {
         Security::None => 25,
     };
     let port = c.positive(&ch.port, "port", default_port);
+    let ca_file = match &ch.ca_file {
+        None => None,
+        Some(f) if security == Security::None => {
+            return c.error(f.span(), "'ca_file' needs security = \"starttls\" or \"tls\"");
+        }
+        Some(f) => Some(ca_file(c, base, f)?),
+    };
     let to: Vec<String> = ch.to.iter().flatten().map(|t| t.get_ref().clone()).collect();
     if to.is_empty() {
         return c
@@ -358,7 +376,27 @@ fn smtp(c: &mut Checker, ch: &RawChannel) -> Option<ChannelKind> {
         password_env: ch.password_env.clone(),
         from,
         to,
+        ca_file,
     })
+}
+
+/// Reads the PEM certificates of `ca_file` (relative to the config's folder).
+fn ca_file(c: &mut Checker, base: &Path, raw: &Spanned<String>) -> Option<CaFile> {
+    use rustls_pki_types::CertificateDer;
+    use rustls_pki_types::pem::PemObject;
+    let path = base.join(raw.get_ref());
+    let pem = match std::fs::read(&path) {
+        Ok(pem) => pem,
+        Err(e) => return c.error(raw.span(), format!("cannot read ca_file '{}': {e}", path.display())),
+    };
+    match CertificateDer::pem_slice_iter(&pem).map(|r| r.map(|d| d.to_vec())).collect::<Result<Vec<_>, _>>() {
+        Err(e) => c.error(raw.span(), format!("ca_file '{}' is not valid PEM: {e}", path.display())),
+        Ok(certs) if certs.is_empty() => c.error(
+            raw.span(),
+            format!("ca_file '{}' holds no certificate (-----BEGIN CERTIFICATE-----)", path.display()),
+        ),
+        Ok(certs) => Some(CaFile { path, certs }),
+    }
 }
 
 fn route(c: &mut Checker, ch: &RawChannel) -> Option<Route> {

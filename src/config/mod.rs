@@ -16,7 +16,8 @@ use std::time::Duration;
 use crate::diag::{Diagnostic, Diagnostics};
 
 pub use digest::{
-    Alerts, Channel, ChannelKind, Delivery, DigestConfig, DigestSchedule, Notify, Route, Security, WebhookFormat,
+    Alerts, CaFile, Channel, ChannelKind, Delivery, DigestConfig, DigestSchedule, Notify, Route, Security,
+    WebhookFormat,
 };
 
 /// The default config path when neither `-c` nor `$TRAWL_CONFIG` is given.

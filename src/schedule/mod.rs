@@ -7,6 +7,7 @@
 
 pub mod calendar;
 pub mod ics;
+pub mod weekday;
 
 use std::str::FromStr;
 
@@ -61,18 +62,20 @@ impl Eq for Cron {}
 
 impl Cron {
     /// Accepts the classic five fields (`min hour dom month dow`), or six/seven with seconds first
-    /// (and a year last).
+    /// (and a year last). Weekdays are numbered as in crontab(5): 0 or 7 is Sunday, 1 Monday.
     pub fn parse(text: &str) -> Result<Cron, String> {
-        let fields = text.split_whitespace().count();
-        let full = match fields {
-            5 => format!("0 {text}"),
-            6 | 7 => text.to_string(),
+        let mut fields: Vec<String> = text.split_whitespace().map(str::to_string).collect();
+        match fields.len() {
+            5 => fields.insert(0, "0".into()),
+            6 | 7 => {}
             n => {
                 return Err(format!(
                     "cron expression '{text}' has {n} fields: write 5 (min hour day month weekday) or 6 (with seconds first)"
                 ));
             }
-        };
+        }
+        fields[5] = weekday::to_cron_crate(&fields[5]).map_err(|e| format!("invalid cron expression '{text}': {e}"))?;
+        let full = fields.join(" ");
         cron::Schedule::from_str(&full)
             .map(|schedule| Cron { text: text.to_string(), schedule })
             .map_err(|e| format!("invalid cron expression '{text}': {e}"))

@@ -127,6 +127,55 @@ fn cron_accepts_five_or_six_fields() {
 }
 
 #[test]
+fn weekdays_are_numbered_as_in_crontab() {
+    let cases = [
+        ("1", Ok("2")),
+        ("0", Ok("1")),
+        ("7", Ok("1")),
+        ("1-5", Ok("2,3,4,5,6")),
+        ("5-7", Ok("1,6,7")),
+        ("0,6", Ok("1,7")),
+        ("mon-fri", Ok("2,3,4,5,6")),
+        ("SAT,Sunday", Ok("1,7")),
+        ("*/2", Ok("1,3,5,7")),
+        ("1-5/2", Ok("2,4,6")),
+        ("3/2", Ok("4,6")),
+        ("*", Ok("*")),
+        ("?", Ok("?")),
+        ("8", Err("weekday 8 is out of range: use 0-7 (0 and 7 are Sunday)")),
+        ("5-1", Err("weekday range '5-1' runs backwards")),
+        ("*/0", Err("bad step in '*/0'")),
+        ("moon", Err("'moon' is not a weekday: use 0-7 (0 and 7 are Sunday) or mon, tue, …")),
+    ];
+    for (field, want) in cases {
+        assert_eq!(weekday::to_cron_crate(field).as_deref(), want.map_err(str::to_string).as_deref(), "{field}");
+    }
+}
+
+// Regression: the `cron` crate counts 1 = Sunday, so the documented weekly digest
+// `0 9 * * 1` fired on Sundays.
+#[test]
+fn weekly_cron_on_weekday_one_fires_on_mondays() {
+    let sh: Tz = "Asia/Shanghai".parse().unwrap();
+    let mk = |e: &str| NamedSchedule { name: "w".into(), crons: vec![Cron::parse(e).unwrap()], on: On::EveryDay };
+    let cases = [
+        ("0 9 * * 1", ["2026-09-28T09:00:00+08:00", "2026-10-05T09:00:00+08:00"]),
+        ("0 0 9 * * 1", ["2026-09-28T09:00:00+08:00", "2026-10-05T09:00:00+08:00"]),
+        ("0 9 * * 0", ["2026-09-27T09:00:00+08:00", "2026-10-04T09:00:00+08:00"]),
+        ("0 9 * * 7", ["2026-09-27T09:00:00+08:00", "2026-10-04T09:00:00+08:00"]),
+        ("0 9 * * 5-7", ["2026-09-25T09:00:00+08:00", "2026-09-26T09:00:00+08:00"]),
+    ];
+    for (expr, want) in cases {
+        let fires: Vec<DateTime<Utc>> =
+            upcoming(&[mk(expr)], t("2026-09-24T12:00:00+08:00"), 2, sh, &Calendar::default())
+                .into_iter()
+                .map(|f| f.at)
+                .collect();
+        assert_eq!(fires, want.map(t), "{expr}");
+    }
+}
+
+#[test]
 fn non_workday_schedule_fires_on_weekends_and_holidays_only() {
     let sh: Tz = "Asia/Shanghai".parse().unwrap();
     let s =
