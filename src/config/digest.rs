@@ -11,7 +11,7 @@ use toml::Spanned;
 use super::raw::RawConfig;
 use super::validate::Checker;
 use crate::rules::Severity;
-use crate::schedule::{Cron, NamedSchedule, On};
+use crate::schedule::{Cron, NamedSchedule};
 
 #[derive(Debug, Deserialize, Default)]
 #[serde(deny_unknown_fields)]
@@ -246,18 +246,7 @@ fn digest_schedule(c: &mut Checker, s: &RawDigestSchedule) -> Option<DigestSched
     }
     let crons: Vec<Option<Cron>> =
         s.cron.iter().map(|e| Cron::parse(e.get_ref()).map_err(|m| c.error::<()>(e.span(), m)).ok()).collect();
-    let on = match &s.on {
-        None => Some(On::EveryDay),
-        Some(v) => On::parse(v.get_ref()).or_else(|| {
-            c.error(
-                v.span(),
-                format!(
-                    "unknown 'on' value '{}': expected \"workdays\", \"non-workdays\" or \"every-day\"",
-                    v.get_ref()
-                ),
-            )
-        }),
-    };
+    let on = super::schedule::on(c, &s.on);
     let crons: Option<Vec<Cron>> = crons.into_iter().collect();
     Some(DigestSchedule {
         schedule: NamedSchedule { name: s.name.get_ref().clone(), crons: crons?, on: on? },

@@ -54,7 +54,8 @@ fn crons(c: &mut Checker, list: &[Spanned<String>]) -> Option<Vec<Cron>> {
     parsed.into_iter().collect()
 }
 
-fn on(c: &mut Checker, raw: &Option<Spanned<String>>) -> Option<On> {
+/// `on = "workdays" | "non-workdays" | "every-day"` (default every day).
+pub(super) fn on(c: &mut Checker, raw: &Option<Spanned<String>>) -> Option<On> {
     match raw {
         None => Some(On::EveryDay),
         Some(v) => On::parse(v.get_ref()).or_else(|| {
