@@ -183,3 +183,21 @@ fn rules_test_reads_stdin_and_reports_spans() {
     assert!(out.starts_with("school [high]"), "{out}");
     assert!(out.contains("实验中学") && out.contains("bytes 9..21"), "{out}");
 }
+
+#[test]
+fn hits_list_shows_times_in_the_configured_time_zone() {
+    // Kiritimati is UTC+14: a display in UTC or the machine's zone would differ from it.
+    let (s, ws) = polled();
+    let cfg = std::fs::read_to_string(ws.config()).unwrap();
+    ws.write_raw_config(&format!("[schedule]\ntimezone = \"Pacific/Kiritimati\"\n{cfg}"));
+    let hit = &ws.hits()[0];
+    let discovered = chrono::DateTime::parse_from_rfc3339(hit["discovered_at"].as_str().unwrap()).unwrap();
+    let want = (discovered + chrono::Duration::hours(14)).format("%Y-%m-%d %H:%M").to_string();
+    let (_, out, _) = ws.run(&["hits", "list", "--rule", hit["rule"].as_str().unwrap()]);
+    assert!(out.contains(&want), "want {want} in\n{out}");
+    // --since DATE is midnight in that zone: the day after the discovery (there) lists nothing.
+    let next_day = (discovered + chrono::Duration::hours(14)).date_naive().succ_opt().unwrap().to_string();
+    let (_, out, _) = ws.run(&["hits", "list", "--since", &next_day]);
+    assert_eq!(out, "no hits\n");
+    drop(s);
+}

@@ -2,7 +2,8 @@
 
 use std::path::Path;
 
-use chrono::{DateTime, Local, NaiveDate, TimeZone, Utc};
+use chrono::{DateTime, Utc};
+use chrono_tz::Tz;
 
 use super::table::{Column, render};
 use super::{Format, UsageError, exit};
@@ -25,7 +26,7 @@ pub enum HitsCommand {
 
 #[derive(Debug, clap::Args)]
 pub struct ListArgs {
-    /// Only hits discovered since this date (YYYY-MM-DD, local midnight) or RFC 3339 time
+    /// Only hits discovered since this date (YYYY-MM-DD: midnight in [schedule] timezone) or RFC 3339 time
     #[arg(long, value_name = "DATE|RFC3339")]
     pub since: Option<String>,
     /// Only hits of this rule (repeatable)
@@ -52,9 +53,10 @@ pub fn run(config: &Path, cmd: HitsCommand) -> anyhow::Result<u8> {
     let store = Store::open(&cfg.storage.database)?;
     match cmd {
         HitsCommand::List(args) => {
-            let filter = filter(&args)?;
+            let tz = cfg.schedule.timezone;
+            let filter = filter(&args, tz)?;
             let hits = store.list_hits(&filter)?;
-            print!("{}", format_hits(&hits, args.format)?);
+            print!("{}", format_hits(&hits, args.format, tz)?);
         }
         HitsCommand::Show { id, format } => {
             let Some(hit) = store.hit(id)? else {
@@ -63,14 +65,14 @@ pub fn run(config: &Path, cmd: HitsCommand) -> anyhow::Result<u8> {
             };
             match format {
                 Format::Json => println!("{}", serde_json::to_string_pretty(&hit)?),
-                _ => print!("{}", show(&hit)),
+                _ => print!("{}", show(&hit, cfg.schedule.timezone)),
             }
         }
     }
     Ok(exit::OK)
 }
 
-fn filter(a: &ListArgs) -> anyhow::Result<HitFilter> {
+fn filter(a: &ListArgs, tz: Tz) -> anyhow::Result<HitFilter> {
     const STATUSES: [&str; 5] = ["new", "confirmed", "reported", "resolved", "dismissed"];
     if let Some(bad) = a.statuses.iter().find(|s| !STATUSES.contains(&s.as_str())) {
         return Err(UsageError(format!("unknown status '{bad}': expected one of {}", STATUSES.join(", "))).into());
@@ -83,7 +85,7 @@ fn filter(a: &ListArgs) -> anyhow::Result<HitFilter> {
         ),
     };
     Ok(HitFilter {
-        since: a.since.as_deref().map(parse_since).transpose()?,
+        since: a.since.as_deref().map(|s| parse_since(s, tz)).transpose()?,
         rules: a.rules.clone(),
         sources: a.sources.clone(),
         statuses: a.statuses.clone(),
@@ -92,27 +94,24 @@ fn filter(a: &ListArgs) -> anyhow::Result<HitFilter> {
     })
 }
 
-/// `YYYY-MM-DD` (midnight, local time) or an RFC 3339 time.
-pub fn parse_since(s: &str) -> anyhow::Result<DateTime<Utc>> {
-    if let Ok(t) = DateTime::parse_from_rfc3339(s) {
-        return Ok(t.with_timezone(&Utc));
-    }
-    let d = NaiveDate::parse_from_str(s, "%Y-%m-%d").map_err(|_| {
+/// An RFC 3339 time, or `YYYY-MM-DD` / `YYYY-MM-DD HH:MM` in the config's time zone.
+pub fn parse_since(s: &str, tz: Tz) -> anyhow::Result<DateTime<Utc>> {
+    super::schedule::parse_time(s, tz).map_err(|_| {
         UsageError(format!(
             "invalid --since '{s}': write a date like 2026-03-05 or a time like 2026-03-05T08:00:00+08:00"
         ))
-    })?;
-    let midnight = d.and_hms_opt(0, 0, 0).expect("midnight exists");
-    Ok(Local.from_local_datetime(&midnight).earliest().map_or_else(|| midnight.and_utc(), |t| t.with_timezone(&Utc)))
+        .into()
+    })
 }
 
-fn local(t: &str) -> String {
+/// A stored UTC time as `YYYY-MM-DD HH:MM` in the config's time zone.
+fn local(t: &str, tz: Tz) -> String {
     DateTime::parse_from_rfc3339(t)
-        .map_or_else(|_| t.to_string(), |t| t.with_timezone(&Local).format("%Y-%m-%d %H:%M").to_string())
+        .map_or_else(|_| t.to_string(), |t| t.with_timezone(&tz).format("%Y-%m-%d %H:%M").to_string())
 }
 
 /// Renders hits in the chosen format.
-pub fn format_hits(hits: &[HitRecord], format: Format) -> anyhow::Result<String> {
+pub fn format_hits(hits: &[HitRecord], format: Format, tz: Tz) -> anyhow::Result<String> {
     Ok(match format {
         Format::Json => serde_json::to_string_pretty(hits)? + "\n",
         Format::Csv => csv(hits)?,
@@ -135,7 +134,7 @@ pub fn format_hits(hits: &[HitRecord], format: Format) -> anyhow::Result<String>
                         h.severity.clone(),
                         h.rule.clone(),
                         h.source.clone(),
-                        local(&h.discovered_at),
+                        local(&h.discovered_at, tz),
                         title,
                     ]
                 })
@@ -185,7 +184,7 @@ fn csv(hits: &[HitRecord]) -> anyhow::Result<String> {
     Ok(String::from_utf8(w.into_inner()?)?)
 }
 
-fn show(h: &HitRecord) -> String {
+fn show(h: &HitRecord, tz: Tz) -> String {
     let opt = |o: &Option<String>| o.clone().unwrap_or_else(|| "-".into());
     let mut out = format!(
         "hit {}  [{}] {}  status: {}\nsource:     {}\ntitle:      {}\nurl:        {}\nauthor:     {}\npublished:  {}\ndiscovered: {}\nowner:      {}\nsnapshot:   {}\nkeywords:   {}\nsnippet:    {}\nmatches:\n",
@@ -197,8 +196,8 @@ fn show(h: &HitRecord) -> String {
         opt(&h.title),
         opt(&h.url),
         opt(&h.author),
-        h.published_at.as_deref().map_or("-".into(), local),
-        local(&h.discovered_at),
+        h.published_at.as_deref().map_or("-".into(), |t| local(t, tz)),
+        local(&h.discovered_at, tz),
         opt(&h.owner),
         opt(&h.snapshot_sha256),
         h.keywords.join(", "),
