@@ -141,3 +141,41 @@ fn zero_report_false_skips_quiet_periods_and_the_next_digest_starts_at_the_skipp
     assert_eq!(every[2], want);
     assert!(every[3].starts_with("Zero report — no hits from "), "{every:?}");
 }
+
+#[test]
+fn scheduled_digest_is_not_a_false_zero_report_for_a_tag_channel_while_rules_do_not_load() {
+    // Regression: with a rule file broken, a channel routed by rule tag received a clean zero
+    // report (every hit dropped for want of the rules' tags) and the period was marked as done.
+    let before = Utc::now();
+    let s = Server::start();
+    s.route("/rss2.xml", Route::ok("application/rss+xml", fixture("rss2.xml")));
+    let ws = Workspace::new(&[]);
+    let tagged =
+        std::fs::read_to_string(ws.path("rules/test.toml")).unwrap().replace("[[rule]]", "[[rule]]\ntags = [\"desk\"]");
+    std::fs::write(ws.path("rules/test.toml"), &tagged).unwrap();
+    ws.write_config(
+        &[("rss2", s.url("/rss2.xml"))],
+        "[schedule]\ntimezone = \"Asia/Shanghai\"\n[digest]\nlanguage = \"en\"\n\
+         [[digest.schedule]]\nname = \"daily\"\ncron = [\"0 9 * * *\"]\n\
+         [[channel]]\nname = \"folder\"\ntype = \"file\"\npath = \"outbox\"\nkinds = [\"digest\"]\ntags = [\"desk\"]\n",
+    );
+    let (code, out, err) = ws.run(&["once"]);
+    assert_eq!(code, 0, "{out}\n{err}");
+    assert_eq!(ws.hits().len(), 2);
+    let day = next_local(before, 9, None);
+    let d = Duration::days(1);
+    fire_at(&ws, day - d * 2 + Duration::hours(1)); // first sight
+
+    std::fs::write(ws.path("rules/test.toml"), "[[rule]]\nname = \"half-edited\"\n").unwrap();
+    let (code, _, err) = ws.run(&["digest", "--scheduled", "--now", &day.to_rfc3339()]);
+    assert_eq!(code, 1, "the digest cannot be routed: {err}");
+    assert!(err.contains("folder") && err.contains("rule"), "{err}");
+    let _ = ws.run(&["deliveries", "retry", "--all"]);
+    assert!(sent(&ws, "daily").is_empty(), "nothing is sent while it cannot be routed: {:?}", sent(&ws, "daily"));
+
+    std::fs::write(ws.path("rules/test.toml"), &tagged).unwrap();
+    fire_at(&ws, day + Duration::hours(1));
+    let want =
+        format!("Digest — 2 hits from {} to {} (Asia/Shanghai)", local(day - d * 2 + Duration::hours(1)), local(day));
+    assert_eq!(sent(&ws, "daily"), [want], "once the rules load, the digest covers the whole period");
+}

@@ -49,6 +49,12 @@ pub enum DigestError {
     /// A template (shipped or from `[digest] templates`) failed to parse or render.
     #[error("template error: {0}")]
     Template(String),
+    /// A channel routes by rule tag but the rule files do not load: sending would drop every hit
+    /// and look like a zero report, so the digest waits until they load.
+    #[error(
+        "cannot route the digest to channel '{0}' by rule tag: the rule files do not load (run `trawl check`); it is decided once they do"
+    )]
+    RulesUnavailable(String),
     /// A blocking database task panicked or was cancelled.
     #[error("database task failed: {0}")]
     Task(String),

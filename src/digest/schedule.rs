@@ -84,7 +84,8 @@ pub async fn fire_due_async(cfg: Arc<Config>, now: DateTime<Utc>) -> Result<Vec<
     .await
 }
 
-/// One delivery per channel that takes digests, each with that channel's hits.
+/// One delivery per channel that takes digests, each with that channel's hits. Fails without
+/// `rules` when a channel filters by rule tag, rather than send it a false zero report.
 pub fn deliveries(
     cfg: &Config,
     rules: Option<&RuleSet>,
@@ -93,6 +94,11 @@ pub fn deliveries(
 ) -> Result<Vec<NewDelivery>, DigestError> {
     let renderer = Renderer::new(&cfg.notify.digest)?;
     let name = facts.name.as_deref().unwrap_or("manual");
+    if rules.is_none()
+        && let Some(ch) = route::channels_for(&cfg.notify.channels, "digest").find(|c| !c.route.tags.is_empty())
+    {
+        return Err(DigestError::RulesUnavailable(ch.name.clone()));
+    }
     let mut out = Vec::new();
     for ch in route::channels_for(&cfg.notify.channels, "digest") {
         let digest = facts.digest(cfg, |h| route::keeps(&ch.route, h, rules));

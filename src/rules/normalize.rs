@@ -5,7 +5,7 @@
 //! turns a match back into a byte span of the original text, which is what hits record.
 
 use unicode_normalization::UnicodeNormalization;
-use unicode_normalization::char::is_combining_mark;
+use unicode_normalization::char::{canonical_combining_class, decompose_compatible, is_combining_mark};
 
 /// Normalised text and, for each of its bytes, the original byte range it came from.
 #[derive(Debug, Clone)]
@@ -32,8 +32,9 @@ pub fn normalize_keyword(keyword: &str) -> String {
 
 /// Normalises `text`, NFKC and lower case, cluster by cluster so each output byte maps back.
 ///
-/// A cluster is a character with the combining marks that follow it, so `e` + U+0301 composes to
-/// `é` exactly as whole-string NFKC would.
+/// A cluster is a character with the characters after it that NFKC may join to it (combining
+/// marks, half-width voiced sound marks, conjoining Hangul vowels and finals), so `e` + U+0301
+/// composes to `é` and `ﾃﾞ` to `デ` exactly as whole-string NFKC would.
 pub fn normalize(text: &str) -> Normalized {
     let mut out = String::with_capacity(text.len());
     let mut origin = Vec::with_capacity(text.len());
@@ -41,7 +42,7 @@ pub fn normalize(text: &str) -> Normalized {
     while let Some((start, c)) = iter.next() {
         let mut end = start + c.len_utf8();
         while let Some(&(i, m)) = iter.peek() {
-            if !is_combining_mark(m) {
+            if !joins_previous(m) {
                 break;
             }
             end = i + m.len_utf8();
@@ -72,6 +73,23 @@ fn push_folded(cluster: &str, out: &mut String) {
     }
 }
 
+/// Whether NFKC may combine `c` with the character before it: a combining mark, a character whose
+/// compatibility decomposition starts with one (half-width `ﾞ` → U+3099), or a conjoining Hangul
+/// vowel or final (`ᄒ` + `ᅡ` + `ᆫ` → `한`). These are the only kinds of composition second parts.
+fn joins_previous(c: char) -> bool {
+    if c.is_ascii() {
+        return false;
+    }
+    if is_combining_mark(c) || matches!(c, '\u{1160}'..='\u{11FF}' | '\u{D7B0}'..='\u{D7FF}') {
+        return true;
+    }
+    let mut first = None;
+    decompose_compatible(c, |d| {
+        first.get_or_insert(d);
+    });
+    first.is_some_and(|d| canonical_combining_class(d) != 0)
+}
+
 fn single_char(s: &str) -> Option<char> {
     let mut it = s.chars();
     let c = it.next()?;
@@ -100,6 +118,22 @@ mod tests {
     }
 
     #[test]
+    fn composes_across_characters_that_are_not_combining_marks() {
+        // Regression: half-width voiced sound marks and conjoining Hangul jamo compose with the
+        // character before them under NFKC, but were normalised alone, so "ﾃﾞｰﾀ" never matched "データ".
+        let cases = [
+            ("ﾃﾞｰﾀ", "データ"),
+            ("ﾊﾟﾝ", "パン"),
+            ("\u{1112}\u{1161}\u{11AB}국", "한국"),
+            ("\u{AC00}\u{11A8}", "각"),
+            ("x ﾃﾞ y", "x デ y"),
+        ];
+        for (input, want) in cases {
+            assert_eq!(normalize(input).text, want, "input {input:?}");
+        }
+    }
+
+    #[test]
     fn spans_map_back_to_original_bytes() {
         // (original, normalised needle, expected original substring)
         let cases = [
@@ -107,6 +141,8 @@ mod tests {
             ("Hello WORLD", "world", "WORLD"),
             ("关于北京大学的报道", "北京", "北京"),
             ("a cafe\u{301}!", "café", "cafe\u{301}"),
+            ("新ﾃﾞｰﾀ!", "データ", "ﾃﾞｰﾀ"),
+            ("k \u{1112}\u{1161}\u{11AB}!", "한", "\u{1112}\u{1161}\u{11AB}"),
         ];
         for (orig, needle, want) in cases {
             let n = normalize(orig);

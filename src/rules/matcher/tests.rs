@@ -103,6 +103,16 @@ not = ["lucky"]"#,
             vec![("a", vec![("strike", 0, 6)]), ("b", vec![("strike", 0, 6)])],
         ),
         (
+            // Regression: a half-width voiced mark composes with the kana before it.
+            "half-width katakana with voiced marks matches its full-width keyword",
+            r#"[[rule]]
+name = "r"
+severity = "low"
+any = ["データ"]"#,
+            "新ﾃﾞｰﾀ公開",
+            vec![("r", vec![("データ", 3, 15)])],
+        ),
+        (
             "no keyword present",
             r#"[[rule]]
 name = "r"
