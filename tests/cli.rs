@@ -201,3 +201,19 @@ fn hits_list_shows_times_in_the_configured_time_zone() {
     assert_eq!(out, "no hits\n");
     drop(s);
 }
+
+#[test]
+fn check_rejects_absurd_limits() {
+    let ws = Workspace::new(&[]);
+    std::fs::write(ws.config(), "[fetch]\nconcurrency = 100000\nhost_delay = \"300years\"\n").unwrap();
+    let (code, _, err) = ws.run(&["check"]);
+    assert_eq!(code, 2);
+    let p = ws.config().display().to_string();
+    assert_eq!(
+        err.lines().collect::<Vec<_>>(),
+        vec![
+            format!("{p}:2:15: 'concurrency' must be at most 256, not 100000"),
+            format!("{p}:3:14: duration '300years' is too long: at most 7 days"),
+        ]
+    );
+}

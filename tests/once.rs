@@ -319,3 +319,21 @@ fn once_with_source_filter_polls_only_that_source() {
     assert_eq!(code, 2);
     assert!(err.contains("no source named 'nope'"), "{err}");
 }
+
+/// Regression: two entries sharing one guid were folded into one post that "changed" on every poll.
+#[test]
+fn entries_repeating_a_guid_stay_distinct_and_rerun_adds_nothing() {
+    let s = Server::start();
+    let feed = r#"<?xml version="1.0"?><rss version="2.0"><channel><title>t</title>
+<item><title>First notice</title><guid>same</guid><description>实验中学 one</description></item>
+<item><title>Second notice</title><guid>same</guid><description>实验中学 two</description></item>
+</channel></rss>"#;
+    s.route("/dup.xml", Route::ok(RSS, feed));
+    let ws = Workspace::new(&[("dup", s.url("/dup.xml"))]);
+    let (code, out, _) = ws.run(&["once"]);
+    assert_eq!(code, 0);
+    assert!(out.contains("2 new posts; 2 new hits"), "{out}");
+    let (_, out, _) = ws.run(&["once"]);
+    assert!(out.contains("2 posts, 0 new, 0 changed, 0 new hits"), "{out}");
+    assert_eq!(ws.count("SELECT COUNT(*) FROM post_versions"), 2);
+}

@@ -10,6 +10,11 @@ use super::raw::{RawConfig, RawFetch, RawSource};
 use super::{Config, Fetch, Rules, Source, SourceKind, Storage, diag};
 use crate::diag::{Diagnostic, Diagnostics};
 
+/// The longest duration any setting accepts.
+const MAX_DURATION: Duration = Duration::from_secs(7 * 24 * 3600);
+/// The most sources polled at once.
+const MAX_CONCURRENCY: u64 = 256;
+
 pub(super) struct Checker<'a> {
     path: &'a Path,
     pub(super) text: &'a str,
@@ -30,19 +35,23 @@ impl Checker<'_> {
     /// A duration that may be zero ("0s"), defaulting to zero.
     pub(super) fn duration_or_zero(&mut self, value: &Option<Spanned<String>>) -> Duration {
         let Some(v) = value else { return Duration::ZERO };
-        humantime::parse_duration(v.get_ref()).unwrap_or_else(|_| {
-            self.err(v.span(), format!("invalid duration '{}': write it like \"30s\", \"5m\" or \"2h\"", v.get_ref()))
-                .unwrap_or_default()
-        })
+        self.parse_duration(v, true).unwrap_or_default()
     }
 
     pub(super) fn duration(&mut self, value: &Option<Spanned<String>>, default: Duration) -> Duration {
         let Some(v) = value else { return default };
+        self.parse_duration(v, false).unwrap_or(default)
+    }
+
+    /// A duration up to [`MAX_DURATION`] (longer ones are mistakes and would overflow timers).
+    fn parse_duration(&mut self, v: &Spanned<String>, zero_ok: bool) -> Option<Duration> {
         match humantime::parse_duration(v.get_ref()) {
-            Ok(d) if !d.is_zero() => d,
+            Ok(d) if d > MAX_DURATION => {
+                self.err(v.span(), format!("duration '{}' is too long: at most 7 days", v.get_ref()))
+            }
+            Ok(d) if zero_ok || !d.is_zero() => Some(d),
             _ => self
-                .err(v.span(), format!("invalid duration '{}': write it like \"30s\", \"5m\" or \"2h\"", v.get_ref()))
-                .unwrap_or(default),
+                .err(v.span(), format!("invalid duration '{}': write it like \"30s\", \"5m\" or \"2h\"", v.get_ref())),
         }
     }
 
@@ -97,7 +106,14 @@ fn fetch(c: &mut Checker, raw: &RawFetch) -> Fetch {
     Fetch {
         user_agent,
         timeout: c.duration(&raw.timeout, Duration::from_secs(30)),
-        concurrency: c.positive(&raw.concurrency, "concurrency", 4) as usize,
+        concurrency: match c.positive(&raw.concurrency, "concurrency", 4) {
+            n if n > MAX_CONCURRENCY => {
+                let span = raw.concurrency.as_ref().map(|v| v.span()).unwrap_or_default();
+                c.err::<()>(span, format!("'concurrency' must be at most {MAX_CONCURRENCY}, not {n}"));
+                4
+            }
+            n => n as usize,
+        },
         max_bytes: c.positive(&raw.max_bytes, "max_bytes", 10 * 1024 * 1024),
         max_redirects: c.positive(&raw.max_redirects, "max_redirects", 10) as usize,
         robots: raw.robots.unwrap_or(true),

@@ -11,6 +11,7 @@ mod notify;
 mod state;
 mod writer;
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
@@ -51,6 +52,9 @@ pub enum DaemonError {
 /// The longest the loop sleeps, so status and watchdog stay fresh.
 const MAX_SLEEP: Duration = Duration::from_secs(30);
 
+/// Source name and cycle id of each running poll task.
+type Owners = HashMap<tokio::task::Id, (String, u64)>;
+
 /// What the loop shares with poll tasks; replaced whole on reload.
 struct Live {
     cfg: Arc<Config>,
@@ -86,15 +90,17 @@ pub async fn run(config_path: PathBuf, cfg: Config, rules: RuleSet) -> Result<()
     notify::ready(&ready);
 
     let mut tasks: JoinSet<(String, u64, Option<SourceReport>)> = JoinSet::new();
+    // Which source and cycle each task polls, so even a task that panicked frees its source.
+    let mut owners: Owners = HashMap::new();
     let mut cycles = Cycles::default();
     let watchdog = notify::watchdog_interval();
     loop {
         let now = Utc::now();
-        dispatch(&mut states, &live, &wtx, &mut tasks, &mut cycles, now);
+        dispatch(&mut states, &live, &wtx, &mut tasks, &mut owners, &mut cycles, now);
         let wake = next_wake(&states, now, watchdog);
         tokio::select! {
             _ = tokio::time::sleep(wake) => {}
-            Some(done) = tasks.join_next() => finish(&mut states, &mut cycles, done),
+            Some(done) = tasks.join_next_with_id() => finish(&mut states, &mut cycles, &mut owners, done),
             _ = term.recv() => break,
             _ = int.recv() => break,
             _ = hup.recv() => {
@@ -137,6 +143,7 @@ fn dispatch(
     live: &Live,
     wtx: &mpsc::Sender<Msg>,
     tasks: &mut JoinSet<(String, u64, Option<SourceReport>)>,
+    owners: &mut Owners,
     cycles: &mut Cycles,
     now: DateTime<Utc>,
 ) {
@@ -161,7 +168,8 @@ fn dispatch(
         let cfg = live.cfg.clone();
         let delay = st.jitter_delay(slot);
         let name = st.source.name.clone();
-        tasks.spawn(async move {
+        let owner = (name.clone(), cycle);
+        let handle = tasks.spawn(async move {
             tokio::time::sleep(delay).await;
             let Ok(_permit) = pool.acquire_owned().await else { return (name, cycle, None) };
             let (validators, followed) = match prepare(&wtx, source_id, source.html.is_some()).await {
@@ -187,15 +195,27 @@ fn dispatch(
                 Err(_) => (name, cycle, None),
             }
         });
+        owners.insert(handle.id(), owner);
     }
 }
 
 fn finish(
     states: &mut States,
     cycles: &mut Cycles,
-    done: Result<(String, u64, Option<SourceReport>), tokio::task::JoinError>,
+    owners: &mut Owners,
+    done: Result<(tokio::task::Id, (String, u64, Option<SourceReport>)), tokio::task::JoinError>,
 ) {
-    let Ok((name, cycle, report)) = done else { return };
+    let (name, cycle, report) = match done {
+        Ok((id, result)) => {
+            owners.remove(&id);
+            result
+        }
+        Err(e) => {
+            let Some((name, cycle)) = owners.remove(&e.id()) else { return };
+            tracing::error!(source = %name, error = %e, "poll task failed; the source polls again at its next slot");
+            (name, cycle, None)
+        }
+    };
     if let Some(st) = states.get_mut(&name) {
         st.running = false;
     }

@@ -91,9 +91,25 @@ async fn poll_page(fetcher: &Fetcher, rules: &RuleSet, plan: &Plan) -> Result<Pa
         return Ok(Page::Document { docs: c.docs, posts, followed: c.followed });
     }
     let decoded = charset::decode(&doc.body, doc.content_type.as_deref());
-    let posts = extract::feed::extract(&doc.final_url, &decoded.text).map_err(|e| (e.to_string(), Some(doc.status)))?;
+    let mut posts =
+        extract::feed::extract(&doc.final_url, &decoded.text).map_err(|e| (e.to_string(), Some(doc.status)))?;
+    distinct_guids(&mut posts);
     let posts = posts.into_iter().map(|post| matched(rules, post, 0, None)).collect();
     Ok(Page::Document { docs: vec![PageDoc { charset: decoded.encoding.name(), doc }], posts, followed: Vec::new() })
+}
+
+/// Feeds that repeat an id (a broken CMS, blank Atom ids) would otherwise fold several entries
+/// into one post that "changes" on every poll: the second and later ones get `#2`, `#3`, … in
+/// feed order, which is stable as long as the feed is.
+fn distinct_guids(posts: &mut [Post]) {
+    let mut seen: HashMap<String, u32> = HashMap::new();
+    for p in posts {
+        let n = seen.entry(p.guid.clone()).or_insert(0);
+        *n += 1;
+        if *n > 1 {
+            p.guid = format!("{}#{n}", p.guid);
+        }
+    }
 }
 
 fn matched(rules: &RuleSet, post: Post, doc: usize, floor: Option<u64>) -> MatchedPost {
