@@ -217,3 +217,12 @@ fn check_rejects_absurd_limits() {
         ]
     );
 }
+
+#[test]
+fn traditional_text_matches_a_simplified_keyword() {
+    let ws = Workspace::new(&[]);
+    let out = ws.trawl().args(["rules", "test"]).write_stdin("通知：實驗中學明日停課").output().unwrap();
+    let out = String::from_utf8(out.stdout).unwrap();
+    assert!(out.starts_with("school [high]"), "{out}");
+    assert!(out.contains("实验中学") && out.contains("bytes 9..21") && out.contains("\"實驗中學\""), "{out}");
+}

@@ -149,21 +149,26 @@ pub fn fmt_local(t: DateTime<Utc>, tz: Tz) -> String {
     t.with_timezone(&tz).format("%Y-%m-%d %H:%M").to_string()
 }
 
-/// Cuts `snippet` around every occurrence of `keywords` (ASCII case-insensitive).
+/// Cuts `snippet` around every occurrence of `keywords`, found the way rules match them
+/// (NFKC, case, Traditional/Simplified folded); overlapping occurrences are marked as one.
 pub fn pieces(snippet: &str, keywords: &[String]) -> Vec<Piece> {
-    let lower = snippet.to_ascii_lowercase();
+    use crate::rules::normalize::{normalize, normalize_keyword};
+    let norm = normalize(snippet);
     let mut marks: Vec<(usize, usize)> = Vec::new();
-    for k in keywords.iter().filter(|k| !k.is_empty()) {
-        let k = k.to_ascii_lowercase();
-        marks.extend(lower.match_indices(&k).map(|(i, m)| (i, i + m.len())));
+    for k in keywords.iter().map(|k| normalize_keyword(k)).filter(|k| !k.is_empty()) {
+        marks.extend(norm.text.match_indices(&k).map(|(i, m)| norm.span(i, i + m.len())));
     }
     marks.sort();
+    let mut merged: Vec<(usize, usize)> = Vec::new();
+    for (s, e) in marks {
+        match merged.last_mut() {
+            Some(last) if s <= last.1 => last.1 = last.1.max(e),
+            _ => merged.push((s, e)),
+        }
+    }
     let mut out = Vec::new();
     let mut at = 0;
-    for (s, e) in marks {
-        if s < at {
-            continue;
-        }
+    for (s, e) in merged {
         if s > at {
             out.push(Piece { t: snippet[at..s].to_string(), k: false });
         }
@@ -288,7 +293,7 @@ mod tests {
     #[test]
     fn pieces_mark_every_keyword_occurrence() {
         let p = |t: &str, k| Piece { t: t.into(), k };
-        let cases: [(&str, &[&str], Vec<Piece>); 4] = [
+        let cases: [(&str, &[&str], Vec<Piece>); 7] = [
             (
                 "a fire at a School",
                 &["fire", "school"],
@@ -296,7 +301,14 @@ mod tests {
             ),
             ("学校附近发生火灾", &["火灾", "学校"], vec![p("学校", true), p("附近发生", false), p("火灾", true)]),
             ("nothing here", &["fire"], vec![p("nothing here", false)]),
-            ("firefire", &["fire", "ref"], vec![p("fire", true), p("fire", true)]),
+            ("firefire", &["fire", "ref"], vec![p("firefire", true)]),
+            (
+                "Part ＡＢＣ１２３ recalled",
+                &["abc123"],
+                vec![p("Part ", false), p("ＡＢＣ１２３", true), p(" recalled", false)],
+            ),
+            ("臺灣大學開放日", &["台湾大学"], vec![p("臺灣大學", true), p("開放日", false)]),
+            ("北京大学", &["北京", "北京大学"], vec![p("北京大学", true)]),
         ];
         for (snippet, kws, want) in cases {
             let kws: Vec<String> = kws.iter().map(|s| s.to_string()).collect();

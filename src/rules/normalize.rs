@@ -36,6 +36,8 @@ pub fn normalize_keyword(keyword: &str) -> String {
 /// marks, half-width voiced sound marks, conjoining Hangul vowels and finals), so `e` + U+0301
 /// composes to `é` and `ﾃﾞ` to `デ` exactly as whole-string NFKC would.
 pub fn normalize(text: &str) -> Normalized {
+    let simplified = to_simplified(text);
+    let text = simplified.as_deref().unwrap_or(text);
     let mut out = String::with_capacity(text.len());
     let mut origin = Vec::with_capacity(text.len());
     let mut iter = text.char_indices().peekable();
@@ -54,6 +56,24 @@ pub fn normalize(text: &str) -> Normalized {
         debug_assert!(out.len() >= before);
     }
     Normalized { text: out, origin }
+}
+
+/// Traditional Chinese characters folded to Simplified (臺灣 → 台湾), so either form of a keyword
+/// matches either form in the text. `None` when there is nothing to convert.
+///
+/// The conversion maps character to character within the same UTF-8 length, so the result has the
+/// original's byte layout and spans need no second map; a result that broke this is not used.
+fn to_simplified(text: &str) -> Option<String> {
+    if text.is_ascii() {
+        return None;
+    }
+    let converted = fast2s::convert(text);
+    if converted == text {
+        return None;
+    }
+    let same_layout =
+        converted.len() == text.len() && converted.chars().zip(text.chars()).all(|(a, b)| a.len_utf8() == b.len_utf8());
+    same_layout.then_some(converted)
 }
 
 fn push_folded(cluster: &str, out: &mut String) {
@@ -110,6 +130,8 @@ mod tests {
             ("ﾃｽﾄ", "テスト"),
             ("㈱", "(株)"),
             ("ÉCOLE", "école"),
+            ("臺灣大學", "台湾大学"),
+            ("學校發布通知", "学校发布通知"),
             ("", ""),
         ];
         for (input, want) in cases {
@@ -141,6 +163,7 @@ mod tests {
             ("Hello WORLD", "world", "WORLD"),
             ("关于北京大学的报道", "北京", "北京"),
             ("a cafe\u{301}!", "café", "cafe\u{301}"),
+            ("關於臺灣大學的報導", "台湾大学", "臺灣大學"),
             ("新ﾃﾞｰﾀ!", "データ", "ﾃﾞｰﾀ"),
             ("k \u{1112}\u{1161}\u{11AB}!", "한", "\u{1112}\u{1161}\u{11AB}"),
         ];

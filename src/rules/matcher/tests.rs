@@ -113,6 +113,15 @@ any = ["データ"]"#,
             vec![("r", vec![("データ", 3, 15)])],
         ),
         (
+            "simplified keyword matches traditional text, and the reverse",
+            r#"[[rule]]
+name = "r"
+severity = "low"
+any = ["台湾大学", "學校"]"#,
+            "臺灣大學附近的学校",
+            vec![("r", vec![("台湾大学", 0, 12), ("學校", 21, 27)])],
+        ),
+        (
             "no keyword present",
             r#"[[rule]]
 name = "r"
