@@ -84,7 +84,8 @@ pub async fn run(config_path: PathBuf, cfg: Config, rules: RuleSet) -> Result<()
     let (cfg_tx, cfg_rx) = watch::channel(live.cfg.clone());
     let shutdown = CancellationToken::new();
     // Scheduled digests and the delivery outbox run beside the poll loop.
-    let digests = tokio::spawn(crate::digest::run_worker(cfg_rx, shutdown.child_token()));
+    let (rules_tx, rules_rx) = watch::channel(live.rules.clone());
+    let digests = tokio::spawn(crate::digest::run_worker_with_rules(cfg_rx, rules_rx, shutdown.child_token()));
     let ready = format!("watching {} sources with {} rules", states.len(), live.rules.rules.len());
     tracing::info!(config = %config_path.display(), "{ready}");
     notify::ready(&ready);
@@ -107,6 +108,7 @@ pub async fn run(config_path: PathBuf, cfg: Config, rules: RuleSet) -> Result<()
                 if let Some(next) = reload(&config_path, &live, &mut states, &wtx).await {
                     live = next;
                     let _ = cfg_tx.send(live.cfg.clone());
+                    let _ = rules_tx.send(live.rules.clone());
                 }
             }
         }

@@ -66,7 +66,26 @@ const TICK: Duration = Duration::from_secs(5);
 /// The daemon's digest and delivery loop: fires scheduled digests when due (state in SQLite, so
 /// a restart neither skips nor repeats one) and sends pending deliveries. Returns promptly when
 /// `shutdown` is cancelled; an unsent delivery stays pending and goes out after the restart.
+/// Tag routing reads the rule files from disk at each digest.
 pub async fn run_worker(cfg: tokio::sync::watch::Receiver<Arc<Config>>, shutdown: tokio_util::sync::CancellationToken) {
+    worker(cfg, None, shutdown).await
+}
+
+/// [`run_worker`] for the daemon: tag routing uses the rules the daemon is running, so a rule file
+/// broken mid-edit (and refused on reload) does not hold digests up.
+pub async fn run_worker_with_rules(
+    cfg: tokio::sync::watch::Receiver<Arc<Config>>,
+    rules: tokio::sync::watch::Receiver<Arc<crate::rules::RuleSet>>,
+    shutdown: tokio_util::sync::CancellationToken,
+) {
+    worker(cfg, Some(rules), shutdown).await
+}
+
+async fn worker(
+    cfg: tokio::sync::watch::Receiver<Arc<Config>>,
+    rules: Option<tokio::sync::watch::Receiver<Arc<crate::rules::RuleSet>>>,
+    shutdown: tokio_util::sync::CancellationToken,
+) {
     let mut tick = tokio::time::interval(TICK);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
     loop {
@@ -75,8 +94,9 @@ pub async fn run_worker(cfg: tokio::sync::watch::Receiver<Arc<Config>>, shutdown
             _ = tick.tick() => {}
         }
         let cfg = cfg.borrow().clone();
+        let running = rules.as_ref().map(|r| r.borrow().clone());
         let now = chrono::Utc::now();
-        if let Err(e) = schedule::fire_due_async(cfg.clone(), now).await {
+        if let Err(e) = schedule::fire_due_async(cfg.clone(), running, now).await {
             tracing::error!(error = %e, "scheduled digests failed");
         }
         match outbox::deliver_pass(&cfg, Duration::from_secs(120), &shutdown).await {

@@ -71,7 +71,12 @@ pub fn fire_due(
 }
 
 /// [`fire_due`] on its own connection, off the async threads (for the daemon's worker).
-pub async fn fire_due_async(cfg: Arc<Config>, now: DateTime<Utc>) -> Result<Vec<String>, DigestError> {
+/// `rules`: the running rules, if the caller has them; otherwise they are read from disk.
+pub async fn fire_due_async(
+    cfg: Arc<Config>,
+    rules: Option<Arc<crate::rules::RuleSet>>,
+    now: DateTime<Utc>,
+) -> Result<Vec<String>, DigestError> {
     if cfg.notify.digest.schedules.is_empty() {
         return Ok(Vec::new());
     }
@@ -79,7 +84,11 @@ pub async fn fire_due_async(cfg: Arc<Config>, now: DateTime<Utc>) -> Result<Vec<
     super::with_store(&cfg, move |store| {
         // Rule tags are only needed for tag routing; a broken rule file must not stop digests.
         let paths = c.rules.paths.clone();
-        fire_due(store, &c, &move || crate::rules::RuleSet::load(&paths).ok(), now)
+        let load = move || match &rules {
+            Some(r) => Some(crate::rules::RuleSet::clone(r)),
+            None => crate::rules::RuleSet::load(&paths).ok(),
+        };
+        fire_due(store, &c, &load, now)
     })
     .await
 }
