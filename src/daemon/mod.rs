@@ -270,6 +270,11 @@ async fn reload(path: &Path, live: &Live, states: &mut States, wtx: &mpsc::Sende
         Ok(known) => {
             for (source, k) in to_register.into_iter().zip(known) {
                 if !added.iter().any(|a| a.name == source.name) {
+                    // Changed: record its (possibly new) slot, so a restart before it polls
+                    // does not count the old slot as missed.
+                    if let Some(due) = states.get(&source.name).and_then(|st| st.next_due) {
+                        let _ = wtx.send(Msg::SetDue { source_id: k.source_id, due }).await;
+                    }
                     continue;
                 }
                 let mut st = state::SourceState { source, source_id: k.source_id, next_due: None, running: false };
