@@ -240,3 +240,30 @@ fn sources_test_names_the_selector_behind_each_field_of_each_post() {
         serde_json::json!({"field": "floor", "key": "article.floor", "selector": "a[id^=\"postnum\"] em"})
     );
 }
+
+/// Regression: a forum that numbers the opening post 0 never had it stored (floors had to be
+/// above a "last seen" that started at 0).
+#[test]
+fn thread_numbering_from_zero_keeps_the_opening_post() {
+    let s = Server::start();
+    let board = r#"<html><body><ul><li class="t"><a class="x" href="/t/9">校园通知</a></li></ul></body></html>"#;
+    let thread = r#"<html><body>
+<div class="p"><span class="n">0</span><div class="b">实验中学明天停课</div></div>
+<div class="p"><span class="n">1</span><div class="b">收到，谢谢</div></div>
+</body></html>"#;
+    s.route("/board", Route::ok(HTML, board));
+    s.route("/t/9", Route::ok(HTML, thread));
+    let ws = workspace(&format!(
+        "[[source]]\nname = \"bbs\"\nkind = \"html\"\nurl = \"{}\"\nitem = \"li.t\"\nlink = \"a.x@href\"\ntitle = \"a.x\"\n\
+         follow = true\npost = \"div.p\"\narticle.floor = \"span.n\"\narticle.content = \"div.b\"\n",
+        s.url("/board")
+    ));
+    let (code, out, err) = ws.run(&["once"]);
+    assert_eq!(code, 0, "{out}\n{err}");
+    let floors: Vec<(Option<i64>, String)> = posts(&ws, "bbs").into_iter().map(|p| (p.5, p.6)).collect();
+    assert_eq!(
+        floors,
+        vec![(Some(0), "校园通知\n\n实验中学明天停课".to_string()), (Some(1), "收到，谢谢".to_string())]
+    );
+    assert_eq!(hits(&ws).len(), 1, "the opening post's keyword hits");
+}

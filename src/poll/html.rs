@@ -190,7 +190,8 @@ impl Crawler<'_> {
 
     /// Reads a thread from where the last poll stopped, keeping only floors not seen before.
     async fn thread(&mut self, item: &ListItem, link: &str, before: Option<&Followed>) {
-        let seen = before.and_then(|b| b.last_floor).unwrap_or(0);
+        // None: never read, so every floor is new (forums that number the opening post 0 too).
+        let seen = before.and_then(|b| b.last_floor);
         let mut page_url = before.and_then(|b| b.last_page_url.clone()).unwrap_or_else(|| link.to_string());
         let mut first_floor = before.and_then(|b| b.last_page_first_floor).unwrap_or(1);
         let mut state =
@@ -204,8 +205,10 @@ impl Crawler<'_> {
             let title = item.title.clone().or(t.title.clone());
             state.last_page_url = Some(page_url.clone());
             state.last_page_first_floor = Some(first_floor);
-            for r in t.replies.iter().filter(|r| r.floor > seen) {
-                let body = if r.floor == 1 { join(title.as_deref(), &r.text) } else { r.text.clone() };
+            // The opening post is the first reply on the thread's first page, whatever its number.
+            let opening = (page_url == link).then(|| t.replies.first().map(|r| r.floor)).flatten();
+            for r in t.replies.iter().filter(|r| seen.is_none_or(|s| r.floor > s)) {
+                let body = if Some(r.floor) == opening { join(title.as_deref(), &r.text) } else { r.text.clone() };
                 let mut o = Origins::new(self.src);
                 o.pick("title", vec![("title", item.title.clone()), ("article.title", t.title.clone())]);
                 o.list.extend(r.origins.iter().cloned());
