@@ -56,8 +56,13 @@ fn absolute_with_offset(s: &str) -> Option<DateTime<Utc>> {
         .map(|t| t.to_utc())
 }
 
+/// A wall-clock time in `tz`; one that falls in a spring-forward gap (02:30 on the day clocks
+/// jump to 03:00) is read as the same time an hour later, as clocks on the page would have shown.
 fn local(tz: Tz, naive: NaiveDateTime) -> Option<DateTime<Utc>> {
-    tz.from_local_datetime(&naive).earliest().map(|t| t.to_utc())
+    tz.from_local_datetime(&naive)
+        .earliest()
+        .or_else(|| tz.from_local_datetime(&(naive + Duration::hours(1))).earliest())
+        .map(|t| t.to_utc())
 }
 
 /// `刚刚`, `3分钟前`, `昨天 10:20`, `5 minutes ago`, `yesterday`, …

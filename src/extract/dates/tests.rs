@@ -88,3 +88,13 @@ fn zone_decides_wall_clock_times_only() {
     // An explicit offset wins over the zone.
     assert_eq!(parse_date("2026-03-05T14:30:00+08:00", ny, now()), utc(2026, 3, 5, 6, 30));
 }
+
+/// Regression: a wall-clock time inside New York's spring-forward gap was dropped (no such local time).
+#[test]
+fn time_in_a_daylight_saving_gap_is_read_an_hour_later() {
+    let ny: Tz = chrono_tz::America::New_York;
+    // 2026-03-08 02:30 does not exist in New York: 03:30 EDT = 07:30 UTC.
+    assert_eq!(parse_date("2026-03-08 02:30", ny, now()), utc(2026, 3, 8, 7, 30));
+    // An ambiguous fall-back time takes the earlier (EDT) reading: 01:30 EDT = 05:30 UTC.
+    assert_eq!(parse_date("2026-11-01 01:30", ny, now()), utc(2026, 11, 1, 5, 30));
+}
