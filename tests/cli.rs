@@ -226,3 +226,52 @@ fn traditional_text_matches_a_simplified_keyword() {
     assert!(out.starts_with("school [high]"), "{out}");
     assert!(out.contains("实验中学") && out.contains("bytes 9..21") && out.contains("\"實驗中學\""), "{out}");
 }
+
+#[test]
+fn sources_lists_the_health_of_every_source() {
+    let (s, ws) = polled();
+    // One more source that is configured but has never been polled, and one that fails.
+    let cfg = std::fs::read_to_string(ws.config()).unwrap();
+    ws.write_raw_config(&format!(
+        "{cfg}\n[[source]]\nname = \"new-one\"\nkind = \"feed\"\nurl = \"{}\"\n",
+        s.url("/missing.xml")
+    ));
+    let (code, out, _) = ws.run(&["sources"]);
+    assert_eq!(code, 0);
+    let line =
+        |name: &str| out.lines().find(|l| l.starts_with(name)).unwrap_or_else(|| panic!("{name}: {out}")).to_string();
+    assert!(line("riverside").contains(" ok ") && line("riverside").contains("1/1"), "{out}");
+    assert!(line("new-one").contains("never polled"), "{out}");
+    ws.run(&["once", "--source", "new-one"]);
+    let (_, out, _) = ws.run(&["sources", "--format", "json"]);
+    let v: Vec<serde_json::Value> = serde_json::from_str(&out).unwrap();
+    let new_one = v.iter().find(|h| h["name"] == "new-one").unwrap();
+    assert_eq!(new_one["last_status"], "failed");
+    assert_eq!(new_one["consecutive_failures"], 1);
+    assert_eq!((new_one["polls_24h"].as_i64(), new_one["failed_24h"].as_i64()), (Some(1), Some(1)));
+    assert!(new_one["last_error"].as_str().unwrap().contains("HTTP 404"), "{new_one}");
+    assert_eq!(
+        v.iter().map(|h| h["name"].as_str().unwrap()).collect::<Vec<_>>(),
+        vec!["riverside", "harbour-forum", "city", "new-one"]
+    );
+}
+
+#[test]
+fn check_reports_rule_problems_even_when_the_config_is_invalid() {
+    let ws = Workspace::new(&[]);
+    std::fs::write(ws.config(), "[fetch]\ntimeout = \"soon\"\n").unwrap();
+    std::fs::write(ws.path("rules/bad.toml"), "[[rule]]\nname = \"x\"\nseverity = \"severe\"\nany = [\"y\"]\n")
+        .unwrap();
+    let (code, _, err) = ws.run(&["check"]);
+    assert_eq!(code, 2);
+    let lines: Vec<&str> = err.lines().collect();
+    assert_eq!(lines.len(), 2, "{err}");
+    assert!(
+        lines[0].ends_with("trawl.toml:2:11: invalid duration 'soon': write it like \"30s\", \"5m\" or \"2h\""),
+        "{err}"
+    );
+    assert!(
+        lines[1].ends_with("bad.toml:3:12: unknown severity 'severe': expected low, medium, high or critical"),
+        "{err}"
+    );
+}

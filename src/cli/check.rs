@@ -9,8 +9,16 @@ use crate::rules::{RuleSet, RulesError};
 pub fn run(config: &Path) -> anyhow::Result<u8> {
     let cfg = match Config::load(config) {
         Ok(cfg) => cfg,
-        Err(e @ (ConfigError::Invalid(_) | ConfigError::Read { .. })) => {
+        Err(e @ ConfigError::Read { .. }) => {
             eprintln!("{e}");
+            return Ok(exit::USAGE);
+        }
+        Err(e @ ConfigError::Invalid(_)) => {
+            eprintln!("{e}");
+            // The rule files too, so one `check` lists every problem.
+            if let Err(RulesError::Invalid(d)) = RuleSet::load(&crate::config::lenient_rule_paths(config)) {
+                eprintln!("{d}");
+            }
             return Ok(exit::USAGE);
         }
     };

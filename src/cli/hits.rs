@@ -204,7 +204,7 @@ fn show(h: &HitRecord, tz: Tz) -> String {
         h.snippet
     );
     for m in &h.matches {
-        out += &format!("  {:<20} bytes {}..{}\n", m.keyword, m.start, m.end);
+        out += &format!("  {} bytes {}..{}\n", super::table::pad(&m.keyword, 20), m.start, m.end);
     }
     out
 }

@@ -12,6 +12,7 @@ mod rules_test;
 mod run;
 mod schedule;
 mod sources;
+mod sources_list;
 pub mod table;
 
 use std::path::PathBuf;
@@ -65,13 +66,23 @@ pub enum Command {
     /// Work with rules
     #[command(subcommand)]
     Rules(rules_test::RulesCommand),
-    /// Work with sources: `sources test NAME` shows what a source would yield, storing nothing
-    #[command(subcommand)]
-    Sources(sources::SourcesCommand),
+    /// Health of every source; `sources test NAME` shows what a source would yield, storing nothing
+    Sources(SourcesArgs),
     /// Render the digest of a period (default: the last 24 hours); --send delivers it
     Digest(digest::Args),
     /// The delivery outbox: list, retry, send
     Deliveries(deliveries::Args),
+}
+
+/// `trawl sources`: without a subcommand, the health of every source.
+#[derive(Debug, clap::Args)]
+#[command(args_conflicts_with_subcommands = true)]
+pub struct SourcesArgs {
+    #[command(subcommand)]
+    pub command: Option<sources::SourcesCommand>,
+    /// Output format of the health list
+    #[arg(long, value_enum, default_value_t = sources_list::ListFormat::Table)]
+    pub format: sources_list::ListFormat,
 }
 
 /// Bad usage, or an invalid config or rule file: exit code 2.
@@ -89,7 +100,8 @@ pub fn run(cli: Cli) -> anyhow::Result<u8> {
         Command::Check => check::run(&config_path),
         Command::Hits(cmd) => hits::run(&config_path, cmd),
         Command::Rules(cmd) => rules_test::run(&config_path, cmd),
-        Command::Sources(cmd) => sources::run(&config_path, cmd),
+        Command::Sources(SourcesArgs { command: Some(cmd), .. }) => sources::run(&config_path, cmd),
+        Command::Sources(SourcesArgs { command: None, format }) => sources_list::run(&config_path, format),
         Command::Digest(args) => digest::run(&config_path, args),
         Command::Deliveries(args) => deliveries::run(&config_path, args),
     }

@@ -37,7 +37,13 @@ pub fn run(config: &Path, cmd: RulesCommand) -> anyhow::Result<u8> {
         let r = &rules.rules[h.rule];
         println!("{} [{}] ({}:{})", r.name, r.severity.as_str(), r.file.display(), r.line);
         for m in &h.matches {
-            println!("  {:<20} bytes {}..{}  {:?}", m.keyword, m.start, m.end, &text[m.start..m.end]);
+            println!(
+                "  {} bytes {}..{}  {:?}",
+                super::table::pad(&m.keyword, 20),
+                m.start,
+                m.end,
+                &text[m.start..m.end]
+            );
         }
         println!("  snippet: {}", h.snippet);
     }

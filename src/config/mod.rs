@@ -178,6 +178,18 @@ pub fn log_level_hint(path: &Path) -> Option<String> {
     table.get("log")?.get("level")?.as_str().map(str::to_string)
 }
 
+/// `[rules] paths` read leniently (default `rules/*.toml`), resolved like [`Config::load`] does, so
+/// `trawl check` can report rule problems even when the config itself is invalid.
+pub fn lenient_rule_paths(path: &Path) -> Vec<String> {
+    let table: Option<toml::Table> = std::fs::read_to_string(path).ok().and_then(|t| toml::from_str(&t).ok());
+    let globs: Vec<String> = table
+        .as_ref()
+        .and_then(|t| t.get("rules")?.get("paths")?.as_array().cloned())
+        .map(|a| a.iter().filter_map(|v| v.as_str().map(str::to_string)).collect())
+        .unwrap_or_else(|| vec!["rules/*.toml".to_string()]);
+    globs.iter().map(|g| base_dir(path).join(g).to_string_lossy().into_owned()).collect()
+}
+
 /// Resolves the config path: `-c`, then `$TRAWL_CONFIG` (clap reads it), then the default.
 pub fn resolve_path(flag: Option<PathBuf>) -> PathBuf {
     flag.unwrap_or_else(|| PathBuf::from(DEFAULT_PATH))

@@ -9,6 +9,7 @@ pub mod deliveries;
 mod followed;
 pub mod hits;
 mod migrate;
+pub mod sources;
 mod write;
 
 use std::path::{Path, PathBuf};
