@@ -275,3 +275,75 @@ fn check_reports_rule_problems_even_when_the_config_is_invalid() {
         "{err}"
     );
 }
+
+#[test]
+fn hits_review_walks_the_review_path_and_keeps_every_step() {
+    let (_s, ws) = polled();
+    let id = ws.hits()[0]["id"].as_i64().unwrap().to_string();
+    let review = |args: &[&str]| {
+        let mut a = vec!["hits", "review", id.as_str()];
+        a.extend_from_slice(args);
+        ws.run(&a)
+    };
+    // (args, exit code, stdout or stderr must contain)
+    let cases: Vec<(Vec<&str>, i32, String)> = vec![
+        (
+            vec!["--status", "resolved"],
+            2,
+            format!("hit {id} is 'new' and can go to confirmed or dismissed, not 'resolved'"),
+        ),
+        (vec!["--status", "closed"], 2, "unknown status 'closed'".into()),
+        (
+            vec!["--status", "confirmed", "--by", "alice", "--note", "called the school"],
+            0,
+            format!("hit {id}: new → confirmed by alice"),
+        ),
+        (vec!["--status", "reported", "--by", "alice"], 0, format!("hit {id}: confirmed → reported by alice")),
+        (
+            vec!["--status", "resolved", "--by", "bob", "--result", "statement issued"],
+            0,
+            format!("hit {id}: reported → resolved by bob"),
+        ),
+        (vec!["--status", "dismissed"], 2, "can go to nowhere: it is closed".into()),
+    ];
+    for (args, code, want) in cases {
+        let (got, out, err) = review(&args);
+        assert_eq!(got, code, "{args:?}: {out}{err}");
+        assert!(out.contains(&want) || err.contains(&want), "{args:?}: want {want:?} in {out}{err}");
+    }
+    let (code, out, err) = ws.run(&["hits", "review", "99999", "--status", "confirmed"]);
+    assert_eq!(code, 1, "{out}{err}");
+
+    let (_, out, _) = ws.run(&["hits", "show", &id, "--format", "json"]);
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["status"], "resolved");
+    let steps: Vec<(String, String, String)> = v["reviews"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            (
+                r["from_status"].as_str().unwrap().into(),
+                r["to_status"].as_str().unwrap().into(),
+                r["by"].as_str().unwrap().into(),
+            )
+        })
+        .collect();
+    let s = |a: &str, b: &str, c: &str| (a.to_string(), b.to_string(), c.to_string());
+    assert_eq!(
+        steps,
+        vec![s("new", "confirmed", "alice"), s("confirmed", "reported", "alice"), s("reported", "resolved", "bob")]
+    );
+    let (reported, resolved, result): (Option<String>, Option<String>, Option<String>) = ws
+        .db()
+        .query_row(&format!("SELECT reported_at, resolved_at, result FROM hits WHERE id = {id}"), [], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+        })
+        .unwrap();
+    assert!(reported.is_some() && resolved.is_some(), "{reported:?} {resolved:?}");
+    assert_eq!(result.as_deref(), Some("statement issued"));
+    let (_, out, _) = ws.run(&["hits", "list", "--status", "resolved", "--format", "json"]);
+    assert_eq!(serde_json::from_str::<Vec<serde_json::Value>>(&out).unwrap().len(), 1);
+    let (_, out, _) = ws.run(&["hits", "show", &id]);
+    assert!(out.contains("reviews:") && out.contains("new → confirmed by alice: called the school"), "{out}");
+}

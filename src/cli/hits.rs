@@ -10,6 +10,7 @@ use super::{Format, UsageError, exit};
 use crate::rules::Severity;
 use crate::store::Store;
 use crate::store::hits::{HitFilter, HitRecord};
+use crate::store::reviews::Review;
 
 #[derive(Debug, clap::Subcommand)]
 pub enum HitsCommand {
@@ -22,6 +23,8 @@ pub enum HitsCommand {
         #[arg(long, value_enum, default_value_t = Format::Table)]
         format: Format,
     },
+    /// Move a hit along its review path (new → confirmed → reported → resolved, or dismissed)
+    Review(super::review::ReviewArgs),
 }
 
 #[derive(Debug, clap::Args)]
@@ -50,8 +53,9 @@ pub struct ListArgs {
 
 pub fn run(config: &Path, cmd: HitsCommand) -> anyhow::Result<u8> {
     let cfg = super::load_config(config)?;
-    let store = Store::open(&cfg.storage.database)?;
+    let mut store = Store::open(&cfg.storage.database)?;
     match cmd {
+        HitsCommand::Review(args) => return super::review::run(&mut store, args),
         HitsCommand::List(args) => {
             let tz = cfg.schedule.timezone;
             let filter = filter(&args, tz)?;
@@ -63,9 +67,13 @@ pub fn run(config: &Path, cmd: HitsCommand) -> anyhow::Result<u8> {
                 eprintln!("no hit with id {id} (see `trawl hits list`)");
                 return Ok(exit::FAILURE);
             };
+            let reviews = store.reviews(id)?;
             match format {
-                Format::Json => println!("{}", serde_json::to_string_pretty(&hit)?),
-                _ => print!("{}", show(&hit, cfg.schedule.timezone)),
+                Format::Json => {
+                    let shown = ShownHit { hit: &hit, reviews: &reviews };
+                    println!("{}", serde_json::to_string_pretty(&shown)?)
+                }
+                _ => print!("{}", show(&hit, &reviews, cfg.schedule.timezone)),
             }
         }
     }
@@ -184,7 +192,15 @@ fn csv(hits: &[HitRecord]) -> anyhow::Result<String> {
     Ok(String::from_utf8(w.into_inner()?)?)
 }
 
-fn show(h: &HitRecord, tz: Tz) -> String {
+/// `hits show --format json`: the hit's fields plus its review history.
+#[derive(serde::Serialize)]
+struct ShownHit<'a> {
+    #[serde(flatten)]
+    hit: &'a HitRecord,
+    reviews: &'a [Review],
+}
+
+fn show(h: &HitRecord, reviews: &[Review], tz: Tz) -> String {
     let opt = |o: &Option<String>| o.clone().unwrap_or_else(|| "-".into());
     let mut out = format!(
         "hit {}  [{}] {}  status: {}\nsource:     {}\ntitle:      {}\nurl:        {}\nauthor:     {}\npublished:  {}\ndiscovered: {}\nowner:      {}\nsnapshot:   {}\nkeywords:   {}\nsnippet:    {}\nmatches:\n",
@@ -205,6 +221,14 @@ fn show(h: &HitRecord, tz: Tz) -> String {
     );
     for m in &h.matches {
         out += &format!("  {} bytes {}..{}\n", super::table::pad(&m.keyword, 20), m.start, m.end);
+    }
+    if !reviews.is_empty() {
+        out += "reviews:\n";
+        for r in reviews {
+            let by = r.by.as_deref().map(|b| format!(" by {b}")).unwrap_or_default();
+            let note = r.note.as_deref().map(|n| format!(": {n}")).unwrap_or_default();
+            out += &format!("  {}  {} → {}{by}{note}\n", local(&r.at, tz), r.from_status, r.to_status);
+        }
     }
     out
 }

@@ -8,6 +8,7 @@ mod deliveries;
 mod digest;
 mod hits;
 mod once;
+mod review;
 mod rules_test;
 mod run;
 mod schedule;

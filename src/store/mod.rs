@@ -9,6 +9,7 @@ pub mod deliveries;
 mod followed;
 pub mod hits;
 mod migrate;
+pub mod reviews;
 pub mod sources;
 mod write;
 
@@ -100,6 +101,10 @@ impl Store {
     /// The underlying connection, for the query modules.
     fn conn(&self) -> &Connection {
         &self.conn
+    }
+
+    fn conn_mut(&mut self) -> &mut Connection {
+        &mut self.conn
     }
 }
 
