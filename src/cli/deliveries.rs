@@ -5,7 +5,7 @@ use std::path::Path;
 use chrono::Utc;
 
 use super::table::{Column, render};
-use super::{UsageError, exit};
+use super::{TableOrJson, UsageError, exit};
 use crate::config::Config;
 use crate::store::Store;
 
@@ -16,14 +16,8 @@ pub struct Args {
     /// Only deliveries in this status: pending, sent, failed
     #[arg(long, global = true)]
     pub status: Option<String>,
-    #[arg(long, value_enum, default_value_t = ListFormat::Table, global = true)]
-    pub format: ListFormat,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum ListFormat {
-    Table,
-    Json,
+    #[arg(long, value_enum, default_value_t = TableOrJson::Table, global = true)]
+    pub format: TableOrJson,
 }
 
 #[derive(Debug, clap::Subcommand)]
@@ -58,12 +52,12 @@ pub fn run(config: &Path, args: Args) -> anyhow::Result<u8> {
     }
 }
 
-fn list(cfg: &Config, status: Option<&str>, format: ListFormat) -> anyhow::Result<u8> {
+fn list(cfg: &Config, status: Option<&str>, format: TableOrJson) -> anyhow::Result<u8> {
     if let Some(s) = status.filter(|s| !["pending", "sent", "failed"].contains(s)) {
         return Err(UsageError(format!("unknown status '{s}': expected pending, sent or failed")).into());
     }
     let rows = Store::open(&cfg.storage.database)?.list_deliveries(status)?;
-    if format == ListFormat::Json {
+    if format == TableOrJson::Json {
         println!("{}", serde_json::to_string_pretty(&rows)?);
         return Ok(exit::OK);
     }

@@ -3,7 +3,7 @@
 
 use std::path::Path;
 
-use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
+use chrono::{DateTime, Duration, NaiveDate, Utc};
 
 use super::{UsageError, exit};
 use crate::config::Config;
@@ -93,19 +93,16 @@ fn period(cfg: &Config, a: &Args, now: DateTime<Utc>) -> anyhow::Result<Period> 
 
 /// An RFC 3339 time, or a date meaning its midnight in the configured zone.
 fn time(cfg: &Config, s: &str, flag: &str) -> anyhow::Result<DateTime<Utc>> {
-    match DateTime::parse_from_rfc3339(s) {
-        Ok(t) => Ok(t.with_timezone(&Utc)),
-        Err(_) => midnight(cfg, s, flag),
-    }
+    super::when::parse_time(s, cfg.schedule.timezone).ok_or_else(|| invalid(s, flag))
 }
 
+/// Midnight of the date `s` in the configured zone.
 fn midnight(cfg: &Config, s: &str, flag: &str) -> anyhow::Result<DateTime<Utc>> {
-    let d = NaiveDate::parse_from_str(s, "%Y-%m-%d").map_err(|_| {
-        UsageError(format!(
-            "invalid {flag} '{s}': write a date like 2026-10-01 or a time like 2026-10-01T08:00:00+08:00"
-        ))
-    })?;
-    let m = d.and_hms_opt(0, 0, 0).expect("midnight exists");
-    let tz = cfg.schedule.timezone;
-    Ok(tz.from_local_datetime(&m).earliest().map_or_else(|| m.and_utc(), |t| t.with_timezone(&Utc)))
+    let d = NaiveDate::parse_from_str(s, "%Y-%m-%d").map_err(|_| invalid(s, flag))?;
+    Ok(super::when::midnight(d, cfg.schedule.timezone))
+}
+
+fn invalid(s: &str, flag: &str) -> anyhow::Error {
+    UsageError(format!("invalid {flag} '{s}': write a date like 2026-10-01 or a time like 2026-10-01T08:00:00+08:00"))
+        .into()
 }

@@ -104,7 +104,7 @@ fn filter(a: &ListArgs, tz: Tz) -> anyhow::Result<HitFilter> {
 
 /// An RFC 3339 time, or `YYYY-MM-DD` / `YYYY-MM-DD HH:MM` in the config's time zone.
 pub fn parse_since(s: &str, tz: Tz) -> anyhow::Result<DateTime<Utc>> {
-    super::schedule::parse_time(s, tz).map_err(|_| {
+    super::when::parse_time(s, tz).ok_or_else(|| {
         UsageError(format!(
             "invalid --since '{s}': write a date like 2026-03-05 or a time like 2026-03-05T08:00:00+08:00"
         ))
@@ -114,8 +114,7 @@ pub fn parse_since(s: &str, tz: Tz) -> anyhow::Result<DateTime<Utc>> {
 
 /// A stored UTC time as `YYYY-MM-DD HH:MM` in the config's time zone.
 fn local(t: &str, tz: Tz) -> String {
-    DateTime::parse_from_rfc3339(t)
-        .map_or_else(|_| t.to_string(), |t| t.with_timezone(&tz).format("%Y-%m-%d %H:%M").to_string())
+    super::when::show(t, tz, "%Y-%m-%d %H:%M")
 }
 
 /// Renders hits in the chosen format.

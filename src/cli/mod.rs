@@ -15,6 +15,7 @@ mod schedule;
 mod sources;
 mod sources_list;
 pub mod table;
+mod when;
 
 use std::path::PathBuf;
 
@@ -82,8 +83,8 @@ pub struct SourcesArgs {
     #[command(subcommand)]
     pub command: Option<sources::SourcesCommand>,
     /// Output format of the health list
-    #[arg(long, value_enum, default_value_t = sources_list::ListFormat::Table)]
-    pub format: sources_list::ListFormat,
+    #[arg(long, value_enum, default_value_t = TableOrJson::Table)]
+    pub format: TableOrJson,
 }
 
 /// Bad usage, or an invalid config or rule file: exit code 2.
@@ -116,6 +117,13 @@ pub(crate) fn load_config(path: &std::path::Path) -> anyhow::Result<crate::confi
 /// Loads the rules of `cfg`, mapping invalid rules to a [`UsageError`].
 pub(crate) fn load_rules(cfg: &crate::config::Config) -> anyhow::Result<crate::rules::RuleSet> {
     crate::rules::RuleSet::load(&cfg.rules.paths).map_err(|e| UsageError(e.to_string()).into())
+}
+
+/// Output format of lists without a CSV form (`sources`, `deliveries`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum TableOrJson {
+    Table,
+    Json,
 }
 
 /// Output formats shared by listing commands.

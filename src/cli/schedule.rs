@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use chrono::{DateTime, Datelike, NaiveDate, NaiveDateTime, TimeZone, Timelike, Utc};
+use chrono::{DateTime, Datelike, Timelike, Utc};
 use chrono_tz::Tz;
 use serde::Serialize;
 
@@ -121,16 +121,9 @@ fn render(rows: &[Row], tz: Tz, total: usize) -> String {
 
 /// RFC 3339, or a local date / date-time in `tz`.
 pub fn parse_time(s: &str, tz: Tz) -> anyhow::Result<DateTime<Utc>> {
-    if let Ok(t) = DateTime::parse_from_rfc3339(s) {
-        return Ok(t.with_timezone(&Utc));
-    }
-    let naive = NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M")
-        .or_else(|_| NaiveDateTime::parse_from_str(s, "%Y-%m-%dT%H:%M"))
-        .or_else(|_| NaiveDate::parse_from_str(s, "%Y-%m-%d").map(|d| d.and_hms_opt(0, 0, 0).expect("midnight exists")))
-        .map_err(|_| {
-            UsageError(format!("invalid time '{s}': write 2026-10-01, \"2026-10-01 08:00\" or an RFC 3339 time"))
-        })?;
-    Ok(tz.from_local_datetime(&naive).earliest().map_or_else(|| naive.and_utc(), |t| t.with_timezone(&Utc)))
+    super::when::parse_time(s, tz).ok_or_else(|| {
+        UsageError(format!("invalid time '{s}': write 2026-10-01, \"2026-10-01 08:00\" or an RFC 3339 time")).into()
+    })
 }
 
 /// Warnings about configured calendars that have no entries for this year or the next.

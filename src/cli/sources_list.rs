@@ -3,22 +3,15 @@
 
 use std::path::Path;
 
-use chrono::{DateTime, Utc};
+use chrono::Utc;
 use chrono_tz::Tz;
 
-use super::exit;
 use super::table::{Column, render};
+use super::{TableOrJson, exit};
 use crate::store::Store;
 use crate::store::sources::SourceHealth;
 
-/// Output formats of the health list.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum ListFormat {
-    Table,
-    Json,
-}
-
-pub fn run(config: &Path, format: ListFormat) -> anyhow::Result<u8> {
+pub fn run(config: &Path, format: TableOrJson) -> anyhow::Result<u8> {
     let cfg = super::load_config(config)?;
     let store = Store::open(&cfg.storage.database)?;
     let names: Vec<String> = cfg.sources.iter().map(|s| s.name.clone()).collect();
@@ -44,8 +37,8 @@ pub fn run(config: &Path, format: ListFormat) -> anyhow::Result<u8> {
         })
         .collect();
     match format {
-        ListFormat::Json => println!("{}", serde_json::to_string_pretty(&rows)?),
-        ListFormat::Table => print!("{}", table(&rows, cfg.schedule.timezone)),
+        TableOrJson::Json => println!("{}", serde_json::to_string_pretty(&rows)?),
+        TableOrJson::Table => print!("{}", table(&rows, cfg.schedule.timezone)),
     }
     Ok(exit::OK)
 }
@@ -54,11 +47,8 @@ fn table(rows: &[SourceHealth], tz: Tz) -> String {
     if rows.is_empty() {
         return "no sources in the config\n".into();
     }
-    let t = |v: &Option<String>| {
-        v.as_deref()
-            .and_then(|s| DateTime::parse_from_rfc3339(s).ok())
-            .map_or_else(|| "-".to_string(), |d| d.with_timezone(&tz).format("%m-%d %H:%M").to_string())
-    };
+    let t =
+        |v: &Option<String>| v.as_deref().map_or_else(|| "-".to_string(), |s| super::when::show(s, tz, "%m-%d %H:%M"));
     let cols = [
         Column { header: "SOURCE", max: Some(18) },
         Column { header: "STATUS", max: Some(12) },
