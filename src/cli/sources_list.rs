@@ -25,14 +25,7 @@ pub fn run(config: &Path, format: TableOrJson) -> anyhow::Result<u8> {
                 name: s.name.clone(),
                 kind: s.kind.as_str().into(),
                 url: s.url.to_string(),
-                last_poll_at: None,
-                last_status: None,
-                last_success_at: None,
-                last_error: None,
-                consecutive_failures: 0,
-                next_due_at: None,
-                polls_24h: 0,
-                failed_24h: 0,
+                ..SourceHealth::default()
             })
         })
         .collect();

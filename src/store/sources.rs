@@ -6,7 +6,7 @@ use serde::Serialize;
 use super::{Store, StoreError, ts};
 
 /// One source's health as recorded.
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, Serialize, PartialEq, Eq)]
 pub struct SourceHealth {
     pub name: String,
     pub kind: String,
